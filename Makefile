@@ -1,0 +1,138 @@
+# libgevent_patch - run unmodified blocking programs on greenlets.
+#
+#   make            build build/libgevent_patch.so and build/gevent-run
+#   make deps       install the Debian packages it needs (as root)
+#   make demo       the side-by-side demo (installs what is missing first)
+#   make test       the whole test suite; ends with "N passed, N failed"
+#   make test SANITIZE=1   the same with the shim built under ASan + UBSan
+#   make bench      benchmarks, printed as ratios measured in one run
+#   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+BINDIR  ?= $(PREFIX)/bin
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+VERSION := 0.1.0
+
+CC      ?= cc
+BUILD   ?= build
+ifeq ($(SANITIZE),1)
+BUILD   := build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+# Internals are hidden; the hooks in patches/ keep default visibility and the
+# generated version script decides what is exported.
+VIS       = -fvisibility=hidden
+$(BUILD)/obj/patches/%.o: VIS =
+ALLCFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC $(VIS) \
+             -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"'
+# boost.context's fcontext routines are plain assembly: the static archive
+# links into a shared object without dragging libstdc++ along.
+BOOST_CONTEXT_A := $(firstword $(wildcard /usr/lib/*/libboost_context.a /usr/lib/libboost_context.a))
+LIBS     := -lev -lcares -ldl -lpthread
+
+SRCS := $(wildcard shim/*.c hub/*.c resolver/*.c patches/*.c)
+SRCS := $(filter-out shim/gevent-run.c,$(SRCS))
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB  := $(BUILD)/libgevent_patch.so
+RUN  := $(BUILD)/gevent-run
+
+# Test and benchmark programs: plain C, built the way Debian builds
+# packages, with no knowledge of the shim.
+LEGACY_SRCS := $(wildcard test/legacy/*.c)
+LEGACY      := $(LEGACY_SRCS:test/legacy/%.c=$(BUILD)/legacy/%)
+LEGACY_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror -pthread
+BENCH_SRCS  := $(wildcard bench/*.c)
+BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+# Debian packages: to build, and what the tests and benchmarks drive.
+DEPS      := libev-dev libc-ares-dev libboost-context-dev
+TEST_DEPS := gcc make procps
+DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
+
+.PHONY: all deps check-deps test demo bench install uninstall clean format legacy
+
+all: check-deps $(LIB) $(RUN)
+
+check-deps:
+	@missing=""; \
+	for h in $(DEP_HEADERS); do [ -e $$h ] || missing=1; done; \
+	[ -n "$(BOOST_CONTEXT_A)" ] || missing=1; \
+	if [ -n "$$missing" ]; then \
+	  echo "libgevent_patch: missing build dependencies (Debian: $(DEPS))."; \
+	  echo "  run: make deps     (as root; or: sudo apt-get install -y $(DEPS))"; \
+	  exit 1; fi
+
+deps:
+	@need=""; for p in $(DEPS) $(TEST_DEPS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -z "$$need" ]; then echo "deps: all installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$need"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need; \
+	else echo "deps: run as root:  apt-get install -y$$need"; exit 1; fi
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/exports.map: patches/symbols.def
+	@mkdir -p $(dir $@)
+	@{ echo '{ global:'; \
+	   sed -n 's/^GP_SYM([a-z]*, *\([A-Za-z0-9_]*\),.*/  \1;/p' $<; \
+	   echo '  gevent_*;'; echo 'local: *; };'; } > $@
+
+$(LIB): $(OBJS) $(BUILD)/exports.map
+	$(CC) -shared $(SANFLAGS) -o $@ $(OBJS) -Wl,--version-script=$(BUILD)/exports.map \
+	  -Wl,-z,now -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) $(LIBS)
+
+$(RUN): shim/gevent-run.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' -o $@ $< -ldl
+
+$(BUILD)/legacy/%: test/legacy/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LEGACY_CFLAGS) -o $@ $< -lm
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lev
+
+legacy: $(LEGACY)
+
+test: all $(LEGACY)
+	@GP_BUILD=$(BUILD) GP_SANITIZE=$(SANITIZE) test/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all legacy
+	@GP_BUILD=$(BUILD) test/demo
+
+bench: deps
+	@$(MAKE) --no-print-directory all legacy $(BENCH)
+	@GP_BUILD=$(BUILD) bench/run
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)
+	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/libgevent_patch.so
+	install -m 755 $(RUN) $(DESTDIR)$(BINDIR)/gevent-run
+	install -m 644 shim/gevent_patch.h $(DESTDIR)$(INCDIR)/gevent_patch.h
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libgevent_patch.so $(DESTDIR)$(BINDIR)/gevent-run \
+	  $(DESTDIR)$(INCDIR)/gevent_patch.h
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+format:
+	clang-format -i $(SRCS) shim/gevent-run.c hub/*.h patches/*.h shim/*.h $(LEGACY_SRCS) $(BENCH_SRCS)
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d)

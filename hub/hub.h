@@ -1,0 +1,184 @@
+/* The hub: one libev loop per OS thread, the greenlets it schedules, and the
+ * wait primitives every patch is written against.
+ *
+ * The hub knows nothing of sockets or pthreads. A patch knows nothing of
+ * libev: it asks to wait for an fd, a deadline or a wait queue, and is told
+ * why it woke. Results are errno-style codes returned as values (0 = woken,
+ * ETIMEDOUT, EINTR, EBADF, ...); errno itself is never touched here, except
+ * that each greenlet keeps its own errno and h_errno across switches. */
+#ifndef GP_HUB_H
+#define GP_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+typedef struct gl gl_t;
+
+/* ---- deadlines ---------------------------------------------------------- */
+
+/* An absolute instant on CLOCK_MONOTONIC or CLOCK_REALTIME (a realtime
+ * deadline follows clock changes, as clock_nanosleep(TIMER_ABSTIME) does). */
+typedef struct {
+    int64_t ns; /* HUB_NEVER: no deadline */
+    clockid_t clock;
+} hub_deadline;
+
+#define HUB_NEVER INT64_MAX
+
+int64_t hub_now_ns(clockid_t clock);
+hub_deadline hub_never(void);
+hub_deadline hub_after_ns(int64_t ns); /* from now, monotonic; <= 0 is now */
+/* From a user timespec. Both return EINVAL for tv_nsec outside [0, 1e9) and
+ * clamp a negative relative time to "now", as the kernel does. */
+int hub_after_ts(const struct timespec *rel, hub_deadline *out);
+int hub_at_ts(clockid_t clock, const struct timespec *abs, hub_deadline *out);
+/* Time left until dl (>= 0), for "remaining time" results. */
+int64_t hub_left_ns(hub_deadline dl);
+
+/* ---- greenlets ----------------------------------------------------------- */
+
+enum gl_state { GL_RUNNING, GL_READY, GL_PARKED, GL_DEAD };
+
+/* Opaque but visible, so the few hot accessors below can be inline. */
+struct gl {
+    void *ctx;          /* fcontext_t while switched out */
+    struct hub *hub;    /* the OS thread's hub this greenlet lives on */
+    gl_t *rq_next;      /* run queue link */
+    gl_t *all_next;     /* every live greenlet of the hub (dump, fork) */
+    gl_t *all_prev;
+    char *stack_lo;     /* usable stack [stack_lo, stack_lo+stack_size) */
+    size_t stack_size;  /* 0 for the OS thread's own stack */
+    size_t stack_map;   /* bytes mapped incl. guard; 0 if not ours */
+    int state;          /* enum gl_state */
+    int result;         /* why gl_park returned */
+    int err, herr;      /* errno and h_errno while switched out */
+    unsigned char is_hub, is_main;
+    unsigned id;        /* unique, never 0; see gl_id */
+    void (*fn)(void *);
+    void *arg;
+    void *local;        /* owned by the creator (the thread patch's record) */
+    /* what it waits on, for the would-block-forever report and the dump */
+    const char *op;     /* the libc call in progress, set by the patch layer */
+    int wkind;          /* enum hub_wkind */
+    long wobj;          /* fd, child pid, or address of the wait queue */
+    int wevents;
+    int64_t wsince;     /* monotonic ns when the wait began */
+    int64_t wdeadline;  /* monotonic or realtime ns; HUB_NEVER */
+    struct hub_waiter *wq_w; /* while parked on a wait queue */
+    struct hub_wq *wq_q;
+    char name[16];
+};
+
+enum hub_wkind { HUB_W_NONE, HUB_W_FD, HUB_W_SLEEP, HUB_W_WQ, HUB_W_CHILD, HUB_W_OTHER };
+
+/* Per OS thread: the running greenlet (NULL until the thread first needs its
+ * hub) and a depth counter of contexts where waiting is forbidden (signal
+ * handlers, native helper threads). Initial-exec TLS: we are preloaded. */
+struct hub_tls {
+    gl_t *cur;
+    struct hub *hub;
+    int nowait;
+};
+extern __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
+
+/* May the caller wait cooperatively? False on the hub greenlet itself (libev
+ * and c-ares calling libc must pass through) and inside a no-wait section. */
+static inline int hub_may_wait(void)
+{
+    gl_t *g = hub_tls.cur;
+    return hub_tls.nowait == 0 && (g == NULL || !g->is_hub);
+}
+
+/* The running greenlet; creates this OS thread's hub on first use (the
+ * thread's own context becomes its main greenlet). NULL only on ENOMEM. */
+gl_t *gl_self(void);
+
+/* New greenlet on the calling thread's hub, ready to run after the caller
+ * next yields or waits. stack_size 0 = the default (hub_default_stack).
+ * NULL with *err = EAGAIN (no stack) or ENOMEM. */
+gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err);
+/* Ends the calling greenlet; its stack and record are released once the hub
+ * has switched away. If it was the last greenlet alive, exit(0) is called,
+ * as when the last thread of a process exits. */
+void gl_exit(void) __attribute__((noreturn));
+unsigned gl_id(gl_t *g);
+unsigned hub_alive(void); /* live greenlets on this thread's hub */
+
+/* Default stack size in bytes (GEVENT_STACK_SIZE, else glibc's default). */
+extern size_t hub_default_stack;
+
+/* ---- waiting ------------------------------------------------------------- */
+
+/* Parks the caller until gl_unpark() or the deadline. Returns the unpark
+ * code, or ETIMEDOUT. The low-level primitive; prefer the ones below. */
+int gl_park(hub_deadline dl);
+/* Makes a parked greenlet runnable with result code; no-op if it is not
+ * parked (so racing wake sources are harmless). Unlinks it from any wait
+ * queue, so a queue only ever holds greenlets that are really waiting. */
+void gl_unpark(gl_t *g, int code);
+/* Wakes g out of whatever it waits on with code (EINTR for a signal,
+ * ECANCELED for cancellation); the caller decides what g was doing. */
+#define gl_interrupt(g, code) gl_unpark((g), (code))
+
+/* Cooperative yield: run every other ready greenlet once, then come back. */
+void hub_yield(void);
+/* Sleep until dl. 0, or the interrupt code. */
+int hub_sleep(hub_deadline dl);
+
+/* fd readiness. events/revents are HUB_IN | HUB_OUT. */
+#define HUB_IN  1
+#define HUB_OUT 2
+struct hub_pollfd {
+    int fd;
+    int events;
+    int revents; /* out */
+};
+/* Waits until any entry is ready (revents set for each ready one), the
+ * deadline, an interrupt, or hub_fd_closed() on one of the fds. Returns 0,
+ * ETIMEDOUT, EBADF (fd closed or invalid), or the interrupt code. */
+int hub_wait_fds(struct hub_pollfd *set, int n, hub_deadline dl);
+int hub_wait_fd(int fd, int events, hub_deadline dl);
+/* Must be called before an fd is closed or replaced (close, dup2): wakes
+ * every greenlet waiting on it with EBADF and forgets the fd. */
+void hub_fd_closed(int fd);
+
+/* Wait queues: two pointers, valid when zeroed, so they can live inside the
+ * caller's pthread_mutex_t (etc.) storage. Waiters are nodes on the waiting
+ * greenlet's own stack: no allocation. */
+typedef struct hub_waiter {
+    struct hub_waiter *next, *prev;
+    gl_t *gl;
+    int tag;    /* free for the queue's owner (e.g. reader or writer) */
+    void *data; /* likewise: a waker can hand a value over before waking */
+} hub_waiter;
+typedef struct hub_wq {
+    hub_waiter *head, *tail;
+} hub_wq;
+
+/* Parks on q (w may be NULL when no tag/data is needed). 0 when woken by
+ * hub_wq_wake*, ETIMEDOUT, or the interrupt code; never left on q after. */
+int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl);
+static inline hub_waiter *hub_wq_first(hub_wq *q) { return q->head; }
+void hub_wq_wake(hub_wq *q, hub_waiter *w); /* wake this one (it is on q) */
+gl_t *hub_wq_wake_one(hub_wq *q);           /* the woken greenlet, or NULL */
+int hub_wq_wake_all(hub_wq *q);             /* how many were woken */
+
+/* Something outside the loop (a native worker thread, a signal) may still
+ * wake a greenlet: hold a reference so an otherwise idle hub does not call
+ * it a deadlock. Wait primitives above count themselves. */
+void hub_ref(void);
+void hub_unref(void);
+
+/* ---- diagnostics --------------------------------------------------------- */
+
+/* Prints every greenlet of this thread's hub and what it waits on. */
+void hub_dump(int fd);
+/* Called when greenlets wait and nothing can ever wake them: prints the
+ * dump and exits with status 3. */
+void hub_would_block_forever(void) __attribute__((noreturn));
+
+/* Greenlet that overflowed into a guard page, if addr is one. */
+gl_t *hub_guard_owner(void *addr);
+
+#endif

@@ -1,0 +1,56 @@
+/* Private to hub/: the loop structure and the helpers its files share. */
+#ifndef GP_HUB_INT_H
+#define GP_HUB_INT_H
+
+#include <ev.h>
+
+#include "hub.h"
+
+/* boost.context's assembly routines (extern "C" in libboost_context.a); the
+ * C++ header only declares them, so we declare them for C here. */
+typedef void *fcontext_t;
+typedef struct {
+    fcontext_t fctx;
+    void *data;
+} transfer_t;
+transfer_t jump_fcontext(fcontext_t const to, void *vp);
+fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(transfer_t));
+
+/* One fd's waiters and the single libev watcher serving all of them. */
+struct hub_fdwaiter {
+    struct hub_fdwaiter *next, *prev;
+    struct hub_pollfd *pfd;
+    gl_t *gl;
+};
+struct hub_fdw {
+    ev_io io; /* events = union of the waiters' interests */
+    struct hub_fdwaiter *head;
+};
+
+struct hub {
+    struct ev_loop *loop;
+    gl_t *hub_gl;  /* runs the loop */
+    gl_t *main_gl; /* the OS thread's own context */
+    gl_t *rq_head, *rq_tail;
+    gl_t *all;     /* every live greenlet but the hub's own */
+    gl_t *dead;    /* exited; released once switched away from */
+    unsigned nalive;
+    unsigned nparked;
+    unsigned wakers;  /* active wake sources: timers, fd waits, refs */
+    unsigned since_poll;
+    struct hub_fdw **fdw; /* indexed by fd, grown on demand */
+    int nfdw;
+};
+
+struct hub *hub_get(void); /* this thread's hub, created on demand */
+void gl_switch(gl_t *from, gl_t *to);
+void hub_rq_push(struct hub *h, gl_t *g);
+void hub_wq_unlink(gl_t *g); /* off its wait queue, if on one */
+int hub_switch_out(void); /* park the running greenlet; returns its wake code */
+
+/* stack.c */
+int hub_stack_alloc(gl_t *g, size_t size);
+void hub_stack_free(gl_t *g);
+void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
+
+#endif

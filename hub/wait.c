@@ -1,0 +1,314 @@
+/* The wait primitives: deadlines, parking, fd readiness and wait queues.
+ *
+ * Everything that can wake a parked greenlet counts itself in hub->wakers
+ * while armed; when nothing is ready and no waker is armed, no greenlet can
+ * ever run again, and the hub says so instead of hanging. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_int.h"
+
+/* ---- deadlines ------------------------------------------------------------ */
+
+int64_t hub_now_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+hub_deadline hub_never(void) { return (hub_deadline){HUB_NEVER, CLOCK_MONOTONIC}; }
+
+hub_deadline hub_after_ns(int64_t ns)
+{
+    int64_t now = hub_now_ns(CLOCK_MONOTONIC);
+    if (ns < 0) ns = 0;
+    return (hub_deadline){ns > HUB_NEVER - now ? HUB_NEVER - 1 : now + ns, CLOCK_MONOTONIC};
+}
+
+static int ts_ns(const struct timespec *ts, int64_t *ns)
+{
+    if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000) return EINVAL;
+    if (ts->tv_sec > (HUB_NEVER - 1 - ts->tv_nsec) / 1000000000)
+        *ns = HUB_NEVER - 1; /* far enough to be forever, but still a deadline */
+    else
+        *ns = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+    return 0;
+}
+
+int hub_after_ts(const struct timespec *rel, hub_deadline *out)
+{
+    int64_t ns;
+    int r = ts_ns(rel, &ns);
+    if (r == 0) *out = hub_after_ns(ns);
+    return r;
+}
+
+int hub_at_ts(clockid_t clock, const struct timespec *abs, hub_deadline *out)
+{
+    int64_t ns;
+    int r = ts_ns(abs, &ns);
+    if (r) return r;
+    if (clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC) {
+        *out = (hub_deadline){ns, clock};
+    } else { /* other clocks: convert to a monotonic deadline now */
+        *out = hub_after_ns(ns - hub_now_ns(clock));
+    }
+    return 0;
+}
+
+int64_t hub_left_ns(hub_deadline dl)
+{
+    if (dl.ns == HUB_NEVER) return HUB_NEVER;
+    int64_t left = dl.ns - hub_now_ns(dl.clock);
+    return left > 0 ? left : 0;
+}
+
+/* ---- parking -------------------------------------------------------------- */
+
+/* A deadline is an ev_timer for monotonic time and an ev_periodic for
+ * realtime, which libev reschedules when the wall clock jumps. */
+struct hub_timer {
+    union {
+        ev_timer t;
+        ev_periodic p;
+    } w;
+    gl_t *gl;
+};
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    gl_unpark(((struct hub_timer *)w)->gl, ETIMEDOUT);
+}
+
+static void on_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+    (void)loop, (void)revents;
+    gl_unpark(((struct hub_timer *)w)->gl, ETIMEDOUT);
+}
+
+int gl_park(hub_deadline dl)
+{
+    gl_t *self = gl_self();
+    struct hub *h = self->hub;
+    if (dl.ns == HUB_NEVER) return hub_switch_out();
+    if (dl.ns <= hub_now_ns(dl.clock)) { /* already due: never park */
+        hub_wq_unlink(self);
+        self->wkind = HUB_W_NONE;
+        return ETIMEDOUT;
+    }
+
+    struct hub_timer tm;
+    tm.gl = self;
+    self->wdeadline = dl.ns;
+    if (dl.clock == CLOCK_REALTIME) {
+        ev_periodic_init(&tm.w.p, on_periodic, (ev_tstamp)dl.ns / 1e9, 0, 0);
+        ev_periodic_start(h->loop, &tm.w.p);
+    } else {
+        /* libev adds the delay to its cached loop time: read our clock first,
+         * refresh the loop's, so the timer can only fire late, never early. */
+        int64_t now = hub_now_ns(CLOCK_MONOTONIC);
+        ev_now_update(h->loop);
+        ev_timer_init(&tm.w.t, on_timer, (ev_tstamp)(dl.ns - now) / 1e9, 0);
+        ev_timer_start(h->loop, &tm.w.t);
+    }
+    h->wakers++;
+    int r = hub_switch_out();
+    h->wakers--;
+    if (dl.clock == CLOCK_REALTIME)
+        ev_periodic_stop(h->loop, &tm.w.p);
+    else
+        ev_timer_stop(h->loop, &tm.w.t);
+    self->wdeadline = HUB_NEVER;
+    return r;
+}
+
+static void wait_begin(gl_t *g, int kind, long obj, int events)
+{
+    g->wkind = kind;
+    g->wobj = obj;
+    g->wevents = events;
+    g->wsince = hub_now_ns(CLOCK_MONOTONIC);
+}
+
+int hub_sleep(hub_deadline dl)
+{
+    gl_t *self = gl_self();
+    wait_begin(self, HUB_W_SLEEP, 0, 0);
+    int r = gl_park(dl);
+    return r == ETIMEDOUT ? 0 : r;
+}
+
+/* ---- fd readiness --------------------------------------------------------- */
+
+static void fdw_update(struct hub *h, struct hub_fdw *f, int fd)
+{
+    int ev = 0;
+    for (struct hub_fdwaiter *w = f->head; w; w = w->next)
+        ev |= (w->pfd->events & HUB_IN ? EV_READ : 0) | (w->pfd->events & HUB_OUT ? EV_WRITE : 0);
+    if (ev == (f->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&f->io)) return;
+    ev_io_stop(h->loop, &f->io);
+    if (ev) {
+        ev_io_set(&f->io, fd, ev);
+        ev_io_start(h->loop, &f->io);
+    }
+}
+
+/* Wakes the waiters of f whose interest matches revents. EV_ERROR (libev
+ * found the fd invalid) wakes everybody with EBADF. */
+static void fdw_wake(struct hub_fdw *f, int revents, int code)
+{
+    for (struct hub_fdwaiter *w = f->head; w; w = w->next) {
+        int got = (revents & EV_READ ? HUB_IN : 0) | (revents & EV_WRITE ? HUB_OUT : 0);
+        got &= w->pfd->events;
+        if (code == 0 && !got) continue;
+        w->pfd->revents |= got;
+        gl_unpark(w->gl, code);
+    }
+}
+
+static void on_io(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    fdw_wake((struct hub_fdw *)io, revents, revents & EV_ERROR ? EBADF : 0);
+}
+
+static struct hub_fdw *fdw_get(struct hub *h, int fd)
+{
+    if (fd >= h->nfdw) {
+        int n = h->nfdw ? h->nfdw : 64;
+        while (n <= fd) n *= 2;
+        struct hub_fdw **t = realloc(h->fdw, (size_t)n * sizeof *t);
+        if (!t) return NULL;
+        memset(t + h->nfdw, 0, (size_t)(n - h->nfdw) * sizeof *t);
+        h->fdw = t;
+        h->nfdw = n;
+    }
+    if (!h->fdw[fd]) {
+        struct hub_fdw *f = calloc(1, sizeof *f);
+        if (!f) return NULL;
+        ev_io_init(&f->io, on_io, fd, 0);
+        h->fdw[fd] = f;
+    }
+    return h->fdw[fd];
+}
+
+static void fdw_unlink(struct hub_fdw *f, struct hub_fdwaiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        f->head = w->next;
+    if (w->next) w->next->prev = w->prev;
+}
+
+int hub_wait_fds(struct hub_pollfd *set, int n, hub_deadline dl)
+{
+    gl_t *self = gl_self();
+    struct hub *h = self->hub;
+    struct hub_fdwaiter stackw[8];
+    struct hub_fdwaiter *ws = n <= 8 ? stackw : malloc((size_t)n * sizeof *ws);
+    if (!ws) return ENOMEM;
+    int r = 0, linked = 0;
+    for (int i = 0; i < n; i++) {
+        set[i].revents = 0;
+        if (set[i].fd < 0) {
+            r = EBADF;
+            break;
+        }
+        struct hub_fdw *f = fdw_get(h, set[i].fd);
+        if (!f) {
+            r = ENOMEM;
+            break;
+        }
+        ws[i] = (struct hub_fdwaiter){f->head, NULL, &set[i], self};
+        if (f->head) f->head->prev = &ws[i];
+        f->head = &ws[i];
+        fdw_update(h, f, set[i].fd);
+        linked++;
+    }
+    if (r == 0) {
+        wait_begin(self, HUB_W_FD, set[0].fd, set[0].events);
+        h->wakers++;
+        r = gl_park(dl);
+        h->wakers--;
+    }
+    for (int i = 0; i < linked; i++) {
+        struct hub_fdw *f = h->fdw[set[i].fd];
+        if (f && ws[i].gl) { /* gl cleared: hub_fd_closed already unlinked it */
+            fdw_unlink(f, &ws[i]);
+            fdw_update(h, f, set[i].fd);
+        }
+    }
+    if (ws != stackw) free(ws);
+    return r;
+}
+
+int hub_wait_fd(int fd, int events, hub_deadline dl)
+{
+    struct hub_pollfd p = {fd, events, 0};
+    return hub_wait_fds(&p, 1, dl);
+}
+
+void hub_fd_closed(int fd)
+{
+    struct hub *h = hub_tls.hub;
+    if (!h || fd < 0 || fd >= h->nfdw || !h->fdw[fd]) return;
+    struct hub_fdw *f = h->fdw[fd];
+    struct hub_fdwaiter *w;
+    while ((w = f->head)) {
+        f->head = w->next;
+        w->next = w->prev = NULL;
+        gl_unpark(w->gl, EBADF);
+        w->gl = NULL;
+    }
+    ev_io_stop(h->loop, &f->io);
+}
+
+/* ---- wait queues ---------------------------------------------------------- */
+
+int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
+{
+    hub_waiter local = {0};
+    gl_t *self = gl_self();
+    if (!w) w = &local;
+    w->gl = self;
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+    self->wq_q = q;
+    self->wq_w = w;
+    wait_begin(self, HUB_W_WQ, (long)q, 0);
+    return gl_park(dl); /* gl_unpark took us off q, whoever woke us */
+}
+
+void hub_wq_wake(hub_wq *q, hub_waiter *w)
+{
+    (void)q;
+    gl_unpark(w->gl, 0);
+}
+
+gl_t *hub_wq_wake_one(hub_wq *q)
+{
+    hub_waiter *w = q->head;
+    if (!w) return NULL;
+    gl_t *g = w->gl;
+    gl_unpark(g, 0);
+    return g;
+}
+
+int hub_wq_wake_all(hub_wq *q)
+{
+    int n = 0;
+    while (q->head) {
+        gl_unpark(q->head->gl, 0);
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,449 @@
+/* thread: pthread_create makes a greenlet; the lifecycle, identity, keys and
+ * once-control around it keep their pthread contracts. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "thread.h"
+
+#define KEYS_BLOCK 32
+#define KEYS_BLOCKS (PTHREAD_KEYS_MAX / KEYS_BLOCK)
+#define DESTRUCTOR_ROUNDS PTHREAD_DESTRUCTOR_ITERATIONS
+
+/* ---- the registry: pthread_t -> record ------------------------------------ */
+
+/* Open addressing, linear probing; a pthread_t is never 0. Lets us tell our
+ * greenlets from native threads, and answer ESRCH for unknown ids instead
+ * of dereferencing them. */
+static struct gth **reg;
+static size_t reg_cap, reg_n;
+
+static size_t reg_slot(pthread_t t)
+{
+    size_t h = (size_t)t * 0x9e3779b97f4a7c15ull;
+    return (h >> 17) & (reg_cap - 1);
+}
+
+struct gth *gth_find(pthread_t t)
+{
+    if (!reg_cap) return NULL;
+    for (size_t i = reg_slot(t);; i = (i + 1) & (reg_cap - 1)) {
+        if (!reg[i]) return NULL;
+        if (reg[i]->self == t) return reg[i];
+    }
+}
+
+static int reg_insert(struct gth *th)
+{
+    if ((reg_n + 1) * 2 > reg_cap) {
+        size_t oldcap = reg_cap, cap = reg_cap ? reg_cap * 2 : 64;
+        struct gth **old = reg, **t = calloc(cap, sizeof *t);
+        if (!t) return ENOMEM;
+        reg = t;
+        reg_cap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i]) {
+                size_t j = reg_slot(old[i]->self);
+                while (reg[j]) j = (j + 1) & (cap - 1);
+                reg[j] = old[i];
+            }
+        free(old);
+    }
+    size_t i = reg_slot(th->self);
+    while (reg[i]) i = (i + 1) & (reg_cap - 1);
+    reg[i] = th;
+    reg_n++;
+    return 0;
+}
+
+static void reg_remove(struct gth *th)
+{
+    size_t i = reg_slot(th->self);
+    while (reg[i] != th) i = (i + 1) & (reg_cap - 1);
+    reg[i] = NULL;
+    reg_n--;
+    /* Re-place the rest of the cluster so lookups never stop early. */
+    for (size_t j = (i + 1) & (reg_cap - 1); reg[j]; j = (j + 1) & (reg_cap - 1)) {
+        struct gth *e = reg[j];
+        reg[j] = NULL;
+        size_t k = reg_slot(e->self);
+        while (reg[k]) k = (k + 1) & (reg_cap - 1);
+        reg[k] = e;
+    }
+}
+
+/* ---- identity ------------------------------------------------------------- */
+
+static __thread int tls_tid;
+
+struct gth *gth_self(void)
+{
+    gl_t *g = gl_self();
+    if (!g) return NULL;
+    if (g->local) return g->local;
+    /* A main greenlet: give it a record under its real pthread_t. */
+    struct gth *th = calloc(1, sizeof *th);
+    if (!th) return NULL;
+    th->self = REAL(pthread_self)();
+    th->gl = g;
+    th->is_main = 1;
+    if (reg_insert(th)) {
+        free(th);
+        return NULL;
+    }
+    g->local = th;
+    return th;
+}
+
+int gth_owner_is_local(int owner)
+{
+    if (owner >= (1 << 22)) return 1; /* a greenlet id: never a kernel tid */
+    if (!tls_tid) tls_tid = gettid();
+    return owner == tls_tid;
+}
+
+int gth_poll_wait(int *backoff_us, hub_deadline dl)
+{
+    if (*backoff_us < 50) *backoff_us = 50;
+    int64_t left = hub_left_ns(dl);
+    if (left == 0) return ETIMEDOUT;
+    int64_t ns = (int64_t)*backoff_us * 1000;
+    hub_sleep(hub_after_ns(ns < left ? ns : left));
+    if (*backoff_us < 5000) *backoff_us *= 2;
+    return 0;
+}
+
+/* A spawned greenlet (not a main one, not the hub) is running. */
+static inline struct gth *spawned(void)
+{
+    gl_t *g = hub_tls.cur;
+    return g && g->local && !g->is_main ? g->local : NULL;
+}
+
+pthread_t pthread_self(void)
+{
+    struct gth *th = spawned();
+    return th ? th->self : REAL(pthread_self)();
+}
+
+int pthread_equal(pthread_t a, pthread_t b) { return a == b; }
+
+/* ---- thread-specific data ------------------------------------------------- */
+
+/* Keys are glibc's own (so indices never clash with keys made before we
+ * were initialised); values of spawned greenlets live here, of main
+ * greenlets in glibc. seq is odd while a key is in use and changes on every
+ * create/delete, so a value set under a deleted key is never returned. */
+static struct {
+    unsigned seq;
+    void (*dtor)(void *);
+} keys[PTHREAD_KEYS_MAX];
+
+struct gth_keys {
+    struct slot {
+        unsigned seq;
+        void *val;
+    } *blk[KEYS_BLOCKS];
+};
+
+int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
+{
+    int r = REAL(pthread_key_create)(key, dtor);
+    if (r == 0 && *key < PTHREAD_KEYS_MAX) {
+        keys[*key].dtor = dtor;
+        __atomic_fetch_add(&keys[*key].seq, 1, __ATOMIC_RELEASE);
+    }
+    return r;
+}
+
+int pthread_key_delete(pthread_key_t key)
+{
+    int r = REAL(pthread_key_delete)(key);
+    if (r == 0 && key < PTHREAD_KEYS_MAX) __atomic_fetch_add(&keys[key].seq, 1, __ATOMIC_RELEASE);
+    return r;
+}
+
+static struct slot *key_slot(struct gth *th, pthread_key_t key, int create)
+{
+    if (!th->keys) {
+        if (!create || !(th->keys = calloc(1, sizeof *th->keys))) return NULL;
+    }
+    struct slot **b = &th->keys->blk[key / KEYS_BLOCK];
+    if (!*b && (!create || !(*b = calloc(KEYS_BLOCK, sizeof **b)))) return NULL;
+    return &(*b)[key % KEYS_BLOCK];
+}
+
+void *pthread_getspecific(pthread_key_t key)
+{
+    struct gth *th = spawned();
+    if (!th || !gp_syms[GP_SYM_pthread_getspecific].on) return REAL(pthread_getspecific)(key);
+    if (key >= PTHREAD_KEYS_MAX) return NULL;
+    struct slot *s = key_slot(th, key, 0);
+    return s && s->seq == keys[key].seq ? s->val : NULL;
+}
+
+int pthread_setspecific(pthread_key_t key, const void *val)
+{
+    struct gth *th = spawned();
+    if (!th || !gp_syms[GP_SYM_pthread_setspecific].on) return REAL(pthread_setspecific)(key, val);
+    if (key >= PTHREAD_KEYS_MAX || !(keys[key].seq & 1)) return EINVAL;
+    struct slot *s = key_slot(th, key, 1);
+    if (!s) return ENOMEM;
+    s->seq = keys[key].seq;
+    s->val = (void *)val;
+    return 0;
+}
+
+/* Destructors run for non-NULL values, repeated while they set new ones. */
+static void keys_run_destructors(struct gth *th)
+{
+    if (!th->keys) return;
+    for (int round = 0; round < DESTRUCTOR_ROUNDS; round++) {
+        int again = 0;
+        for (int b = 0; b < KEYS_BLOCKS; b++) {
+            struct slot *blk = th->keys->blk[b];
+            for (int i = 0; blk && i < KEYS_BLOCK; i++) {
+                int k = b * KEYS_BLOCK + i;
+                void *v = blk[i].val;
+                if (!v || blk[i].seq != keys[k].seq) continue;
+                blk[i].val = NULL;
+                if (keys[k].dtor) {
+                    keys[k].dtor(v);
+                    again = 1;
+                }
+            }
+        }
+        if (!again) break;
+    }
+    for (int b = 0; b < KEYS_BLOCKS; b++) free(th->keys->blk[b]);
+    free(th->keys);
+    th->keys = NULL;
+}
+
+/* ---- create, exit, join, detach ------------------------------------------ */
+
+static void gth_free(struct gth *th)
+{
+    reg_remove(th);
+    free(th);
+}
+
+static void gth_exit(struct gth *th, void *ret) __attribute__((noreturn));
+static void gth_exit(struct gth *th, void *ret)
+{
+    keys_run_destructors(th);
+    th->ret = ret;
+    th->exited = 1;
+    th->gl->local = NULL;
+    th->gl = NULL;
+    if (th->detached)
+        gth_free(th);
+    else
+        hub_wq_wake_all(&th->joinq);
+    gl_exit();
+}
+
+static void gth_main(void *arg)
+{
+    struct gth *th = arg;
+    gth_exit(th, th->start(th->arg));
+}
+
+/* A new thread starts with its creator's name, as a new task inherits comm. */
+static void inherit_name(gl_t *g)
+{
+    gl_t *me = gl_self();
+    if (me->is_main && !me->name[0])
+        REAL(pthread_getname_np)(REAL(pthread_self)(), me->name, sizeof me->name);
+    memcpy(g->name, me->name, sizeof g->name);
+}
+
+int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, void *(*fn)(void *),
+                   void *restrict arg)
+{
+    if (!gp_enter(GP_SYM_pthread_create)) return REAL(pthread_create)(t, attr, fn, arg);
+    size_t stack = 0;
+    int detach = PTHREAD_CREATE_JOINABLE, err;
+    if (attr) {
+        pthread_attr_getdetachstate(attr, &detach);
+        pthread_attr_getstacksize(attr, &stack);
+    }
+    struct gth *th = calloc(1, sizeof *th);
+    if (!th) return EAGAIN;
+    th->self = (pthread_t)th;
+    th->start = fn;
+    th->arg = arg;
+    th->detached = detach == PTHREAD_CREATE_DETACHED;
+    if (reg_insert(th)) {
+        free(th);
+        return EAGAIN;
+    }
+    gl_t *g = gl_spawn(stack, gth_main, th, &err);
+    if (!g) {
+        gth_free(th);
+        return EAGAIN;
+    }
+    g->local = th;
+    th->gl = g;
+    inherit_name(g);
+    *t = th->self;
+    return 0;
+}
+
+void pthread_exit(void *ret)
+{
+    if (!gp_enter(GP_SYM_pthread_exit)) REAL(pthread_exit)(ret);
+    struct gth *th = gth_self();
+    if (!th) REAL(pthread_exit)(ret);
+    if (th->is_main && getpid() != gettid()) {
+        /* A native thread's main greenlet: the OS thread itself must end
+         * through glibc, once the greenlets it carries have finished. */
+        int backoff = 0;
+        while (hub_alive() > 1) gth_poll_wait(&backoff, hub_never());
+        REAL(pthread_exit)(ret);
+    }
+    gth_exit(th, ret); /* the process's main: it lives on while others run */
+}
+
+/* The shared part of the join family: dl NULL means "do not wait". */
+/* With the thread subsystem on, a pthread_t we do not know is a thread that
+ * was already joined (or never existed): ESRCH, rather than letting glibc
+ * dereference it. */
+static int join(pthread_t t, void **ret, const hub_deadline *dl)
+{
+    struct gth *self = gth_self(), *th = gth_find(t);
+    if (!self) return ENOMEM;
+    if (!th) return ESRCH;
+    if (th == self || th->joins == self) return EDEADLK;
+    if (th->detached || th->joining) return EINVAL;
+    if (!th->exited) {
+        if (!dl) return EBUSY;
+        th->joining = 1;
+        self->joins = th;
+        int r = 0;
+        while (!th->exited && r != ETIMEDOUT) r = hub_wq_wait(&th->joinq, NULL, *dl);
+        self->joins = NULL;
+        th->joining = 0;
+        if (!th->exited) return ETIMEDOUT;
+    }
+    if (ret) *ret = th->ret;
+    gth_free(th);
+    return 0;
+}
+
+int pthread_join(pthread_t t, void **ret)
+{
+    if (!gp_enter(GP_SYM_pthread_join)) return REAL(pthread_join)(t, ret);
+    hub_deadline never = hub_never();
+    return join(t, ret, &never);
+}
+
+int pthread_tryjoin_np(pthread_t t, void **ret)
+{
+    if (!gp_enter(GP_SYM_pthread_tryjoin_np)) return REAL(pthread_tryjoin_np)(t, ret);
+    return join(t, ret, NULL);
+}
+
+int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock, const struct timespec *abstime)
+{
+    if (!gp_enter(GP_SYM_pthread_clockjoin_np)) return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
+    hub_deadline dl = hub_never();
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) return EINVAL;
+    if (abstime && hub_at_ts(clock, abstime, &dl)) return EINVAL;
+    return join(t, ret, &dl);
+}
+
+int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
+{
+    if (!gp_enter(GP_SYM_pthread_timedjoin_np)) return REAL(pthread_timedjoin_np)(t, ret, abstime);
+    hub_deadline dl = hub_never();
+    if (abstime && hub_at_ts(CLOCK_REALTIME, abstime, &dl)) return EINVAL;
+    return join(t, ret, &dl);
+}
+
+int pthread_detach(pthread_t t)
+{
+    if (!gp_enter(GP_SYM_pthread_detach)) return REAL(pthread_detach)(t);
+    gth_self(); /* so that the main thread's own id is known */
+    struct gth *th = gth_find(t);
+    if (!th) return ESRCH;
+    if (th->detached) return EINVAL;
+    th->detached = 1;
+    if (th->exited) gth_free(th);
+    return 0;
+}
+
+/* ---- once ----------------------------------------------------------------- */
+
+/* glibc's encoding: bit 0 "in progress", bit 1 "done", so a once_control
+ * used natively before we were initialised reads the same. A greenlet
+ * running the init routine may yield; the others wait on the hub, polling
+ * in case the runner is a native thread. */
+#define ONCE_INPROGRESS 1
+#define ONCE_DONE 2
+static hub_wq once_wq;
+
+int pthread_once(pthread_once_t *once, void (*init)(void))
+{
+    if (!gp_enter(GP_SYM_pthread_once)) return REAL(pthread_once)(once, init);
+    int *w = (int *)once;
+    for (;;) {
+        int v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+        if (v & ONCE_DONE) return 0;
+        if (!(v & ONCE_INPROGRESS)) {
+            if (!__atomic_compare_exchange_n(w, &v, ONCE_INPROGRESS, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                continue;
+            init();
+            __atomic_store_n(w, ONCE_DONE, __ATOMIC_RELEASE);
+            hub_wq_wake_all(&once_wq);
+            return 0;
+        }
+        hub_wq_wait(&once_wq, NULL, hub_after_ns(5000000));
+    }
+}
+
+/* ---- attributes and names ------------------------------------------------- */
+
+int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
+{
+    struct gth *th = gp_enter(GP_SYM_pthread_getattr_np) ? gth_find(t) : NULL;
+    if (!th || th->is_main) return REAL(pthread_getattr_np)(t, attr);
+    if (!th->gl) return ESRCH;
+    int r = pthread_attr_init(attr);
+    if (r) return r;
+    pthread_attr_setstack(attr, th->gl->stack_lo, th->gl->stack_size);
+    pthread_attr_setguardsize(attr, (size_t)sysconf(_SC_PAGESIZE));
+    pthread_attr_setdetachstate(attr, th->detached ? PTHREAD_CREATE_DETACHED : PTHREAD_CREATE_JOINABLE);
+    return 0;
+}
+
+#define NAME_MAX_LEN 16 /* TASK_COMM_LEN, with the NUL */
+
+int pthread_setname_np(pthread_t t, const char *name)
+{
+    struct gth *th = gp_enter(GP_SYM_pthread_setname_np) ? gth_find(t) : NULL;
+    if (!th || th->is_main) {
+        int r = REAL(pthread_setname_np)(t, name);
+        if (r == 0 && th && th->gl) strncpy(th->gl->name, name, sizeof th->gl->name - 1);
+        return r;
+    }
+    size_t n = strlen(name);
+    if (n >= NAME_MAX_LEN) return ERANGE;
+    if (!th->gl) return ESRCH;
+    memcpy(th->gl->name, name, n + 1);
+    return 0;
+}
+
+int pthread_getname_np(pthread_t t, char *buf, size_t len)
+{
+    struct gth *th = gp_enter(GP_SYM_pthread_getname_np) ? gth_find(t) : NULL;
+    if (!th || th->is_main) return REAL(pthread_getname_np)(t, buf, len);
+    if (!th->gl) return ESRCH;
+    size_t n = strlen(th->gl->name);
+    if (len < n + 1) return ERANGE;
+    memcpy(buf, th->gl->name, n + 1);
+    return 0;
+}

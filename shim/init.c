@@ -1,0 +1,40 @@
+/* The library constructor: configuration, originals, then each subsystem's
+ * own set-up. Until it has run, every hook passes straight through. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "shim.h"
+
+#include "gevent_patch.h"
+
+static void default_stack(void)
+{
+    pthread_attr_t a;
+    size_t size = 8 << 20;
+    if (gp_config.stack_size) {
+        size = gp_config.stack_size;
+    } else if (pthread_getattr_default_np(&a) == 0) {
+        /* The size a native thread would get (RLIMIT_STACK, as glibc) */
+        pthread_attr_getstacksize(&a, &size);
+        pthread_attr_destroy(&a);
+    }
+    hub_default_stack = size;
+}
+
+static void gp_atexit(void)
+{
+    if (gp_stats) gp_stats_print();
+}
+
+__attribute__((constructor(101))) static void gp_init(void)
+{
+    gp_config_load();
+    default_stack();
+    gp_symtab_init();
+#define GP_RUN_INIT(s)                                                                            \
+    if (gp_sub_on[GP_SUB_##s] && gp_init_##s) gp_init_##s();
+    GP_SUBSYSTEMS(GP_RUN_INIT)
+#undef GP_RUN_INIT
+    if (gp_config.report) gevent_report(2);
+    if (gp_stats) atexit(gp_atexit);
+}

@@ -1,0 +1,24 @@
+/* The patch table (GEVENT_REPORT=1, gevent-run --list) and the exit stats. */
+#include <stdio.h>
+
+#include "gevent_patch.h"
+#include "shim.h"
+
+void gevent_report(int fd)
+{
+    char buf[96];
+    for (int i = 0; i < GP_NSYMS; i++) {
+        const char *why = gp_sym_off_reason(i, buf, sizeof buf);
+        dprintf(fd, "%-7s %-24s %s%s%s\n", gp_sub_names[gp_sym_sub(i)], gp_sym_names[i],
+                why ? "off (" : "patched", why ? why : "", why ? ")" : "");
+    }
+}
+
+void gp_stats_print(void)
+{
+    dprintf(2, "gevent_patch stats: %-24s %12s %12s\n", "symbol", "calls", "waits");
+    for (int i = 0; i < GP_NSYMS; i++)
+        if (gp_syms[i].calls)
+            dprintf(2, "gevent_patch stats: %-24s %12lu %12lu\n", gp_sym_names[i], gp_syms[i].calls,
+                    gp_syms[i].waits);
+}

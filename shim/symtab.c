@@ -1,0 +1,81 @@
+/* The table of interposed symbols: their originals and whether each is
+ * patched now. Originals are resolved once, in the constructor; a hook that
+ * runs earlier (another library's constructor) resolves its own lazily. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shim.h"
+
+#define GP_STATE_HOOK 1
+#define GP_STATE_TODO 0
+
+static const struct {
+    const char *version;
+    unsigned char sub, implemented;
+} info[GP_NSYMS] = {
+#define GP_SYM(sub, name, ver, state) {ver, GP_SUB_##sub, GP_STATE_##state},
+#include "../patches/symbols.def"
+#undef GP_SYM
+};
+
+const char *const gp_sym_names[GP_NSYMS] = {
+#define GP_SYM(sub, name, ver, state) #name,
+#include "../patches/symbols.def"
+#undef GP_SYM
+};
+
+struct gp_sym gp_syms[GP_NSYMS];
+int gp_stats;
+
+static __thread int resolving;
+
+void *gp_resolve(int id)
+{
+    if (resolving) return NULL; /* dlsym came back to us: use the raw path */
+    resolving = 1;
+    void *p = info[id].version[0] ? dlvsym(RTLD_NEXT, gp_sym_names[id], info[id].version)
+                                  : dlsym(RTLD_NEXT, gp_sym_names[id]);
+    resolving = 0;
+    __atomic_store_n(&gp_syms[id].real, p, __ATOMIC_RELEASE);
+    return p;
+}
+
+int gp_sym_find(const char *name)
+{
+    for (int i = 0; i < GP_NSYMS; i++)
+        if (strcmp(name, gp_sym_names[i]) == 0) return i;
+    return -1;
+}
+
+int gp_sym_sub(int id) { return info[id].sub; }
+int gp_sym_implemented(int id) { return info[id].implemented; }
+
+void gp_symtab_init(void)
+{
+    for (int i = 0; i < GP_NSYMS; i++) {
+        if (!gp_syms[i].real) gp_resolve(i);
+        gp_syms[i].on = info[i].implemented && gp_sub_on[info[i].sub] && gp_syms[i].real;
+    }
+}
+
+const char *gp_sym_off_reason(int id, char *buf, size_t n)
+{
+    int s = info[id].sub;
+    if (!info[id].implemented) return "not implemented";
+    if (!gp_sub_on[s]) {
+        if (gp_config.sub_why[s] == GP_WHY_VAR) {
+            char up[16];
+            size_t j;
+            for (j = 0; gp_sub_names[s][j] && j + 1 < sizeof up; j++)
+                up[j] = (char)(gp_sub_names[s][j] - 'a' + 'A');
+            up[j] = 0;
+            snprintf(buf, n, "switched off by GEVENT_PATCH_%s=0", up);
+        } else {
+            snprintf(buf, n, "switched off: not in GEVENT_PATCH");
+        }
+        return buf;
+    }
+    if (!gp_syms[id].real) return "not found in libc";
+    return NULL;
+}
