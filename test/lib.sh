@@ -1,0 +1,82 @@
+# Sourced by every test/t/*.t: TAP output and helpers to run the same
+# program natively and under the shim.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+B=${GP_BUILD:-build}
+LIB=$PWD/$B/libgevent_patch.so
+L=$PWD/$B/legacy
+RUN=$PWD/$B/gevent-run
+T=$(mktemp -d /tmp/gp-test.XXXXXX)
+trap 'kill_started; rm -rf "$T"' EXIT
+_n=0
+STARTED=()
+
+# The sanitizer runtime comes in as the shim's own dependency, after it.
+if [ "${GP_SANITIZE:-}" = 1 ]; then
+    export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+plan() { echo "1..$1"; }
+ok() { # ok CONDITION-STATUS DESCRIPTION  (use: ok $? "desc", or cond && ok 0 ..)
+    _n=$((_n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; fi
+}
+pass() { ok 0 "$1"; }
+fail() { ok 1 "$1"; }
+todo() { _n=$((_n + 1)); echo "not ok $_n - $1 # TODO $2"; }
+diag() { sed 's/^/# /' <<<"$*"; }
+is() { # is GOT EXPECTED DESCRIPTION
+    if [ "$1" == "$2" ]; then pass "$3"; else fail "$3"; diag "got:      $1"; diag "expected: $2"; fi
+}
+like() { # like GOT REGEX DESCRIPTION
+    if [[ "$1" =~ $2 ]]; then pass "$3"; else fail "$3"; diag "got: $1"; diag "wanted match: $2"; fi
+}
+
+shim() { LD_PRELOAD=$LIB "$@"; }
+
+# Processes started in the background are stopped by PID at exit.
+start() { "$@" & STARTED+=($!); }
+kill_started() { for p in "${STARTED[@]}"; do kill "$p" 2>/dev/null; done; }
+
+# sampled OUT CMD...: runs CMD with stdout+stderr to OUT, sampling its
+# /proc status; sets RC, MAXTHREADS, PEAKRSS_KB (VmHWM), ELAPSED (seconds).
+sampled() {
+    local out=$1; shift
+    local t0 t1 th hwm
+    t0=$(date +%s.%N)
+    "$@" >"$out" 2>&1 &
+    local pid=$!
+    MAXTHREADS=0 PEAKRSS_KB=0
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ -r /proc/$pid/status ]; then
+            th=$(awk '/^Threads:/{print $2}' /proc/$pid/status 2>/dev/null)
+            hwm=$(awk '/^VmHWM:/{print $2}' /proc/$pid/status 2>/dev/null)
+            [ -n "$th" ] && [ "$th" -gt "$MAXTHREADS" ] && MAXTHREADS=$th
+            [ -n "$hwm" ] && [ "$hwm" -gt "$PEAKRSS_KB" ] && PEAKRSS_KB=$hwm
+        fi
+        sleep 0.02
+    done
+    wait "$pid"
+    RC=$?
+    t1=$(date +%s.%N)
+    ELAPSED=$(awk "BEGIN{print $t1-$t0}")
+}
+
+# less_than A B: numeric A < B (floats)
+less_than() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a < b)}'; }
+
+# same_native_and_shim DESCRIPTION CMD...: same stdout and exit status.
+same_native_and_shim() {
+    local desc=$1; shift
+    local n s rn rs
+    n=$("$@" 2>&1); rn=$?
+    s=$(shim "$@" 2>&1); rs=$?
+    if [ "$n" == "$s" ] && [ "$rn" == "$rs" ]; then
+        pass "$desc"
+    else
+        fail "$desc"
+        diag "native (exit $rn):"; diag "$n"
+        diag "shim (exit $rs):"; diag "$s"
+    fi
+}
