@@ -32,6 +32,7 @@ static void hub_main(void *arg);
  * to, the switcher's suspended context arrives with the transfer. */
 void gl_switch(gl_t *from, gl_t *to)
 {
+    if (hub_stack_overflowed(from)) hub_stack_overflow_die(from);
     from->err = errno;
     from->herr = h_errno;
     hub_tls.cur = to;

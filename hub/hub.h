@@ -50,6 +50,7 @@ struct gl {
     char *stack_lo;     /* usable stack [stack_lo, stack_lo+stack_size) */
     size_t stack_size;  /* 0 for the OS thread's own stack */
     size_t stack_map;   /* bytes mapped incl. guard; 0 if not ours */
+    unsigned long long *canary; /* slab stacks: checked at every switch */
     int state;          /* enum gl_state */
     int result;         /* why gl_park returned */
     int err, herr;      /* errno and h_errno while switched out */

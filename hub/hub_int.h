@@ -51,6 +51,8 @@ int hub_switch_out(void); /* park the running greenlet; returns its wake code */
 /* stack.c */
 int hub_stack_alloc(gl_t *g, size_t size);
 void hub_stack_free(gl_t *g);
+static inline int hub_stack_overflowed(gl_t *g) { return g->canary && *g->canary != 0; }
+void hub_stack_overflow_die(gl_t *g) __attribute__((noreturn));
 void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
 
 #endif

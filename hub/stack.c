@@ -1,9 +1,22 @@
-/* Greenlet stacks: mmap'ed with a guard page below, pooled for reuse, and a
- * SIGSEGV reporter on an alternate stack that names the greenlet whose stack
- * overflowed before the process dies as it would have anyway. */
+/* Greenlet stacks.
+ *
+ * Two kinds, chosen by the kernel's mapping budget (vm.max_map_count):
+ *  - guarded: one mmap per stack with a guard page below it. With
+ *    MADV_GUARD_INSTALL (Linux 6.13+) the guard needs no mapping of its own,
+ *    elsewhere mprotect splits it off, costing a second one. Used while our
+ *    stacks hold less than half the budget, the rest is the program's.
+ *  - slab: carved from large mappings, with a canary page below each stack
+ *    whose last word must stay zero. It is checked at every switch away from
+ *    the greenlet and in the SIGSEGV reporter, so an overflow is still
+ *    reported by name. Zero, because reading untouched anonymous memory
+ *    costs no RSS, where writing a pattern would cost a page per stack.
+ * Freed stacks of the common size are pooled; beyond POOL_MAX they go back
+ * to the system (guarded: munmap; slab slots: MADV_DONTNEED, as the slab's
+ * address range stays ours), so a burst does not pin its peak forever. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -12,69 +25,124 @@
 #include "hub_int.h"
 
 #ifndef MADV_GUARD_INSTALL
-#define MADV_GUARD_INSTALL 102 /* Linux 6.13: a guard without a new mapping */
+#define MADV_GUARD_INSTALL 102
 #endif
 
-#define POOL_MAX 256           /* stacks kept for reuse; the rest are unmapped */
+#define POOL_MAX 256
+#define SLAB_SLOTS 64
 #define OVERFLOW_REACH (256 << 10) /* a frame may jump this far past the guard */
 
 static size_t page_size;
 static int guard_madvise = 1; /* cleared when the kernel lacks MADV_GUARD_INSTALL */
+static long map_budget;       /* mappings our guarded stacks may hold */
+static long maps_held;
 
-/* Free stacks, linked through their first word, all of one mapping size:
- * greenlets of a program mostly share one size, so one class suffices and
- * other sizes are unmapped at once. */
-static struct {
-    void *head;
+/* A free list of stacks of one mapping size, linked through their top word. */
+struct stack_pool {
+    char *head;
     size_t map;
     unsigned n;
-} pool;
+};
+static struct stack_pool guarded_pool;
+static struct stack_pool slab_pool; /* slots of the slab size, never unmapped */
 
-static int guard_install(char *p)
+static long read_max_map_count(void)
 {
-    if (guard_madvise) {
-        if (madvise(p, page_size, MADV_GUARD_INSTALL) == 0) return 0;
-        if (errno != EINVAL) return -1;
-        guard_madvise = 0;
+    long v = 65530; /* the kernel's default */
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1) v = 65530;
+        fclose(f);
     }
-    return mprotect(p, page_size, PROT_NONE);
+    return v;
+}
+
+static char *pool_take(struct stack_pool *p, size_t map)
+{
+    char *s = p->head;
+    if (!s || p->map != map) return NULL;
+    p->head = *(char **)(s + map - sizeof(char *));
+    p->n--;
+    return s;
+}
+
+static void pool_put(struct stack_pool *p, char *s, size_t map)
+{
+    *(char **)(s + map - sizeof(char *)) = p->head;
+    p->head = s;
+    p->map = map;
+    p->n++;
+}
+
+static char *guarded_new(size_t map)
+{
+    char *p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    if (guard_madvise && madvise(p, page_size, MADV_GUARD_INSTALL) != 0) guard_madvise = 0;
+    if (!guard_madvise && mprotect(p, page_size, PROT_NONE) != 0) {
+        munmap(p, map);
+        return NULL;
+    }
+    maps_held += guard_madvise ? 1 : 2;
+    return p;
+}
+
+/* A new slab: its slots all go to the slab pool but the first, returned. */
+static char *slab_new(size_t map)
+{
+    char *p = mmap(NULL, map * SLAB_SLOTS, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    for (int i = SLAB_SLOTS - 1; i > 0; i--) pool_put(&slab_pool, p + (size_t)i * map, map);
+    return p;
 }
 
 int hub_stack_alloc(gl_t *g, size_t size)
 {
-    if (!page_size) page_size = (size_t)sysconf(_SC_PAGESIZE);
-    size = (size + page_size - 1) & ~(page_size - 1);
-    size_t map = size + page_size;
-    char *p;
-    if (pool.head && pool.map == map) {
-        p = pool.head;
-        pool.head = *(void **)(p + page_size);
-        pool.n--;
-    } else {
-        p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (p == MAP_FAILED) return -1;
-        if (guard_install(p) != 0) {
-            munmap(p, map);
-            return -1;
-        }
+    if (!page_size) {
+        page_size = (size_t)sysconf(_SC_PAGESIZE);
+        map_budget = read_max_map_count() / 2;
     }
+    size = (size + page_size - 1) & ~(page_size - 1);
+    size_t map = size + page_size; /* usable stack + guard page or canary page */
+    char *p;
+    int slab = 0;
+    if ((p = pool_take(&guarded_pool, map))) {
+    } else if ((p = pool_take(&slab_pool, map))) {
+        slab = 1;
+    } else if (maps_held + 2 <= map_budget) {
+        p = guarded_new(map);
+    } else if (slab_pool.n == 0) {
+        p = slab_new(map); /* one mapping for SLAB_SLOTS stacks */
+        slab = 1;
+    } else {
+        p = guarded_new(map); /* an odd size past the budget: let the kernel decide */
+    }
+    if (!p) return -1;
     g->stack_lo = p + page_size;
     g->stack_size = size;
     g->stack_map = map;
+    g->canary = NULL;
+    if (slab) /* the word below the stack: never written unless overflowed */
+        g->canary = (unsigned long long *)(p + page_size - sizeof *g->canary);
     return 0;
 }
 
 void hub_stack_free(gl_t *g)
 {
-    char *p = g->stack_lo - page_size;
     if (!g->stack_map) return;
-    if (pool.n < POOL_MAX && (pool.n == 0 || pool.map == g->stack_map)) {
-        pool.map = g->stack_map;
-        *(void **)g->stack_lo = pool.head;
-        pool.head = p;
-        pool.n++;
+    char *p = g->stack_lo - page_size;
+    size_t map = g->stack_map;
+    if (g->canary) {
+        /* Slab slots stay ours; past the pool bound their memory goes back. */
+        if (slab_pool.n >= POOL_MAX || (slab_pool.n && slab_pool.map != map))
+            madvise(p, map, MADV_DONTNEED);
+        if (slab_pool.n == 0 || slab_pool.map == map) pool_put(&slab_pool, p, map);
+    } else if (guarded_pool.n < POOL_MAX && (guarded_pool.n == 0 || guarded_pool.map == map)) {
+        pool_put(&guarded_pool, p, map);
     } else {
-        munmap(p, g->stack_map);
+        munmap(p, map);
+        maps_held -= guard_madvise ? 1 : 2;
     }
     g->stack_map = 0;
 }
@@ -85,7 +153,7 @@ gl_t *hub_guard_owner(void *addr)
     char *a = addr;
     if (!g || !g->stack_map) return NULL;
     if (a < g->stack_lo && a >= g->stack_lo - OVERFLOW_REACH) return g;
-    return NULL;
+    return hub_stack_overflowed(g) ? g : NULL;
 }
 
 static void raw_write(const char *s, size_t n)
@@ -98,18 +166,29 @@ static void raw_write(const char *s, size_t n)
     }
 }
 
+static void report(gl_t *g)
+{
+    char line[200];
+    int n = snprintf(line, sizeof line,
+                     "gevent_patch: stack overflow in greenlet %u (%s): its stack is %zu bytes; "
+                     "raise it with pthread_attr_setstacksize or GEVENT_STACK_SIZE\n",
+                     g->id, g->name[0] ? g->name : "unnamed", g->stack_size);
+    if (n > 0) raw_write(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+void hub_stack_overflow_die(gl_t *g)
+{
+    report(g);
+    signal(SIGSEGV, SIG_DFL);
+    raise(SIGSEGV);
+    _exit(128 + SIGSEGV);
+}
+
 static void on_segv(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
     gl_t *g = hub_guard_owner(si->si_addr);
-    if (g) {
-        char line[200];
-        int n = snprintf(line, sizeof line,
-                         "gevent_patch: stack overflow in greenlet %u (%s): its stack is %zu bytes; "
-                         "raise it with pthread_attr_setstacksize or GEVENT_STACK_SIZE\n",
-                         g->id, g->name[0] ? g->name : "unnamed", g->stack_size);
-        if (n > 0) raw_write(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-    }
+    if (g) report(g);
     /* Die as natively: the faulting instruction runs again with the default
      * action in place. */
     signal(sig, SIG_DFL);
@@ -123,14 +202,12 @@ void hub_stack_thread_init(void)
     ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0) return;
     if (__atomic_exchange_n(&installed, 1, __ATOMIC_ACQ_REL)) return;
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    /* Keep a handler the program installed before us (we run first, but a
-     * preloaded neighbour may not). */
-    struct sigaction old;
-    if (sigaction(SIGSEGV, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-        sigaction(SIGSEGV, &sa, NULL);
+    /* Keep a handler installed before us (we run first, but a preloaded
+     * neighbour may not). */
+    if (sigaction(SIGSEGV, NULL, &old) == 0 && old.sa_handler == SIG_DFL) sigaction(SIGSEGV, &sa, NULL);
 }
