@@ -10,9 +10,10 @@
  *    the greenlet and in the SIGSEGV reporter, so an overflow is still
  *    reported by name. Zero, because reading untouched anonymous memory
  *    costs no RSS, where writing a pattern would cost a page per stack.
- * Freed stacks of the common size are pooled; beyond POOL_MAX they go back
- * to the system (guarded: munmap; slab slots: MADV_DONTNEED, as the slab's
- * address range stays ours), so a burst does not pin its peak forever. */
+ * Freed stacks of the common size are pooled; past the first POOL_WARM their
+ * pages go back to the system (MADV_DONTNEED: the mapping stays, the memory
+ * does not), and past POOL_MAX guarded ones are unmapped, so a burst does
+ * not pin its peak forever. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +29,8 @@
 #define MADV_GUARD_INSTALL 102
 #endif
 
-#define POOL_MAX 256
+#define POOL_WARM 256    /* pooled stacks kept as they are */
+#define POOL_MAX 16384   /* pooled at all; between the two, memory is given back */
 #define SLAB_SLOTS 64
 #define OVERFLOW_REACH (256 << 10) /* a frame may jump this far past the guard */
 
@@ -37,11 +39,13 @@ static int guard_madvise = 1; /* cleared when the kernel lacks MADV_GUARD_INSTAL
 static long map_budget;       /* mappings our guarded stacks may hold */
 static long maps_held;
 
-/* A free list of stacks of one mapping size, linked through their top word. */
+/* Free stacks of one mapping size, as an array: linking them through their
+ * own memory would touch a page of each, which is what a pooled stack past
+ * POOL_WARM must not hold. */
 struct stack_pool {
-    char *head;
+    char **v;
     size_t map;
-    unsigned n;
+    unsigned n, cap;
 };
 static struct stack_pool guarded_pool;
 static struct stack_pool slab_pool; /* slots of the slab size, never unmapped */
@@ -59,19 +63,22 @@ static long read_max_map_count(void)
 
 static char *pool_take(struct stack_pool *p, size_t map)
 {
-    char *s = p->head;
-    if (!s || p->map != map) return NULL;
-    p->head = *(char **)(s + map - sizeof(char *));
-    p->n--;
-    return s;
+    if (!p->n || p->map != map) return NULL;
+    return p->v[--p->n];
 }
 
-static void pool_put(struct stack_pool *p, char *s, size_t map)
+static int pool_put(struct stack_pool *p, char *s, size_t map)
 {
-    *(char **)(s + map - sizeof(char *)) = p->head;
-    p->head = s;
+    if (p->n == p->cap) {
+        unsigned cap = p->cap ? p->cap * 2 : 256;
+        char **v = realloc(p->v, cap * sizeof *v);
+        if (!v) return -1;
+        p->v = v;
+        p->cap = cap;
+    }
+    p->v[p->n++] = s;
     p->map = map;
-    p->n++;
+    return 0;
 }
 
 static char *guarded_new(size_t map)
@@ -93,7 +100,8 @@ static char *slab_new(size_t map)
     char *p = mmap(NULL, map * SLAB_SLOTS, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) return NULL;
-    for (int i = SLAB_SLOTS - 1; i > 0; i--) pool_put(&slab_pool, p + (size_t)i * map, map);
+    for (int i = SLAB_SLOTS - 1; i > 0; i--)
+        if (pool_put(&slab_pool, p + (size_t)i * map, map)) break; /* ENOMEM: slots lost, not memory */
     return p;
 }
 
@@ -135,15 +143,22 @@ void hub_stack_free(gl_t *g)
     size_t map = g->stack_map;
     if (g->canary) {
         /* Slab slots stay ours; past the pool bound their memory goes back. */
-        if (slab_pool.n >= POOL_MAX || (slab_pool.n && slab_pool.map != map))
+        if (slab_pool.n >= POOL_WARM || (slab_pool.n && slab_pool.map != map))
             madvise(p, map, MADV_DONTNEED);
         if (slab_pool.n == 0 || slab_pool.map == map) pool_put(&slab_pool, p, map);
+        /* else: an odd-sized slot is abandoned; its memory is already given back */
     } else if (guarded_pool.n < POOL_MAX && (guarded_pool.n == 0 || guarded_pool.map == map)) {
-        pool_put(&guarded_pool, p, map);
+        /* A syscall either way past the warm part: giving the pages back
+         * is cheaper than unmapping and mapping again. */
+        if (guarded_pool.n >= POOL_WARM) madvise(p + page_size, map - page_size, MADV_DONTNEED);
+        if (pool_put(&guarded_pool, p, map) == 0) goto done;
+        munmap(p, map);
+        maps_held -= guard_madvise ? 1 : 2;
     } else {
         munmap(p, map);
         maps_held -= guard_madvise ? 1 : 2;
     }
+done:
     g->stack_map = 0;
 }
 
