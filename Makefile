@@ -52,7 +52,7 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
-TEST_DEPS := gcc make procps binutils
+TEST_DEPS := gcc make procps binutils valgrind
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
 
 .PHONY: all deps check-deps test demo bench install uninstall clean format legacy

@@ -51,6 +51,7 @@ struct gl {
     size_t stack_size;  /* 0 for the OS thread's own stack */
     size_t stack_map;   /* bytes mapped incl. guard; 0 if not ours */
     unsigned long long *canary; /* slab stacks: checked at every switch */
+    unsigned vg_stack;  /* valgrind's id for the stack, when run under it */
     int state;          /* enum gl_state */
     int result;         /* why gl_park returned */
     int err, herr;      /* errno and h_errno while switched out */

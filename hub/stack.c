@@ -25,6 +25,14 @@
 
 #include "hub_int.h"
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h> /* optional: only makes greenlets visible to valgrind */
+#else
+#define RUNNING_ON_VALGRIND 0
+#define VALGRIND_STACK_REGISTER(lo, hi) 0
+#define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#endif
+
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
@@ -110,6 +118,7 @@ int hub_stack_alloc(gl_t *g, size_t size)
     if (!page_size) {
         page_size = (size_t)sysconf(_SC_PAGESIZE);
         map_budget = read_max_map_count() / 2;
+        if (RUNNING_ON_VALGRIND) guard_madvise = 0; /* it does not model guard regions */
     }
     size = (size + page_size - 1) & ~(page_size - 1);
     size_t map = size + page_size; /* usable stack + guard page or canary page */
@@ -130,6 +139,7 @@ int hub_stack_alloc(gl_t *g, size_t size)
     g->stack_lo = p + page_size;
     g->stack_size = size;
     g->stack_map = map;
+    g->vg_stack = VALGRIND_STACK_REGISTER(g->stack_lo, g->stack_lo + size);
     g->canary = NULL;
     if (slab) /* the word below the stack: never written unless overflowed */
         g->canary = (unsigned long long *)(p + page_size - sizeof *g->canary);
@@ -141,6 +151,7 @@ void hub_stack_free(gl_t *g)
     if (!g->stack_map) return;
     char *p = g->stack_lo - page_size;
     size_t map = g->stack_map;
+    VALGRIND_STACK_DEREGISTER(g->vg_stack);
     if (g->canary) {
         /* Slab slots stay ours; past the pool bound their memory goes back. */
         if (slab_pool.n >= POOL_WARM || (slab_pool.n && slab_pool.map != map))

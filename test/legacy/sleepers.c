@@ -59,5 +59,7 @@ int main(int argc, char **argv)
         if (pthread_join(t[i], &ret) == 0 && ret == (void *)(long)i) joined++;
     }
     printf("created %d, joined %d, slept enough %d\n", created, joined, slept_enough);
+    free(t);
+    pthread_attr_destroy(&attr);
     return created == n ? 0 : 1;
 }
