@@ -45,16 +45,21 @@ static int sub_index(const char *name)
     return -1;
 }
 
-/* The library next to our own executable, else the installed one. */
+/* The library next to our own executable (a build tree), in ../lib from it
+ * (an installed prefix, wherever it was moved), else where it was installed. */
 static const char *find_lib(void)
 {
     static char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - sizeof LIBNAME - 1);
+    char exe[PATH_MAX - 32];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
-        path[n] = 0;
-        char *slash = strrchr(path, '/');
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
         if (slash) {
-            strcpy(slash + 1, LIBNAME);
+            *slash = 0;
+            snprintf(path, sizeof path, "%s/%s", exe, LIBNAME);
+            if (access(path, R_OK) == 0) return path;
+            snprintf(path, sizeof path, "%s/../lib/%s", exe, LIBNAME);
             if (access(path, R_OK) == 0) return path;
         }
     }
