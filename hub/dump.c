@@ -10,10 +10,14 @@
 static const char *state_name(int s)
 {
     switch (s) {
-    case GL_RUNNING: return "running";
-    case GL_READY: return "ready";
-    case GL_PARKED: return "waiting";
-    default: return "dead";
+    case GL_RUNNING:
+        return "running";
+    case GL_READY:
+        return "ready";
+    case GL_PARKED:
+        return "waiting";
+    default:
+        return "dead";
     }
 }
 
@@ -26,16 +30,27 @@ static void dump_one(int fd, gl_t *g, int64_t now)
         switch (g->wkind) {
         case HUB_W_FD:
             dprintf(fd, " on fd %ld for %s%s", g->wobj, g->wevents & HUB_IN ? "read" : "",
-                    g->wevents == (HUB_IN | HUB_OUT) ? "+write" : g->wevents & HUB_OUT ? "write" : "");
+                    g->wevents == (HUB_IN | HUB_OUT) ? "+write"
+                    : g->wevents & HUB_OUT           ? "write"
+                                                     : "");
             break;
-        case HUB_W_SLEEP: dprintf(fd, " sleeping"); break;
-        case HUB_W_WQ: dprintf(fd, " on wait queue %p", (void *)g->wobj); break;
-        case HUB_W_CHILD: dprintf(fd, " for child %ld", g->wobj); break;
-        default: break;
+        case HUB_W_SLEEP:
+            dprintf(fd, " sleeping");
+            break;
+        case HUB_W_WQ:
+            dprintf(fd, " on wait queue %p", (void *)g->wobj);
+            break;
+        case HUB_W_CHILD:
+            dprintf(fd, " for child %ld", g->wobj);
+            break;
+        default:
+            break;
         }
         dprintf(fd, " for %.3f s", (double)(now - g->wsince) / 1e9);
-        if (g->wdeadline != HUB_NEVER) dprintf(fd, ", with a deadline");
-        else dprintf(fd, ", no deadline");
+        if (g->wdeadline != HUB_NEVER)
+            dprintf(fd, ", with a deadline");
+        else
+            dprintf(fd, ", no deadline");
     }
     dprintf(fd, "\n");
 }

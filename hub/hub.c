@@ -18,7 +18,7 @@
 #endif
 
 #define HUB_POLL_EVERY 64
-#define HUB_STACK (256 * 1024) /* the hub's own: libev and c-ares callbacks */
+#define HUB_STACK      (256 * 1024) /* the hub's own: libev and c-ares callbacks */
 
 __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
 size_t hub_default_stack;
@@ -114,8 +114,9 @@ struct hub *hub_get(void)
     /* The first hub in the process takes libev's default loop: only it can
      * watch children (ev_child), which the os patch needs. */
     static int default_taken;
-    h->loop = __atomic_exchange_n(&default_taken, 1, __ATOMIC_ACQ_REL) ? ev_loop_new(EVFLAG_AUTO)
-                                                                       : ev_default_loop(EVFLAG_AUTO);
+    h->loop = __atomic_exchange_n(&default_taken, 1, __ATOMIC_ACQ_REL)
+                  ? ev_loop_new(EVFLAG_AUTO)
+                  : ev_default_loop(EVFLAG_AUTO);
     if (!h->loop) goto fail;
     int err;
     h->hub_gl = gl_new(h, HUB_STACK, hub_main, h, &err);
@@ -169,8 +170,14 @@ gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err)
     return g;
 }
 
-unsigned gl_id(gl_t *g) { return g->id; }
-unsigned hub_alive(void) { return hub_get() ? hub_tls.hub->nalive : 0; }
+unsigned gl_id(gl_t *g)
+{
+    return g->id;
+}
+unsigned hub_alive(void)
+{
+    return hub_get() ? hub_tls.hub->nalive : 0;
+}
 
 /* ---- scheduling ----------------------------------------------------------- */
 

@@ -42,31 +42,31 @@ enum gl_state { GL_RUNNING, GL_READY, GL_PARKED, GL_DEAD };
 
 /* Opaque but visible, so the few hot accessors below can be inline. */
 struct gl {
-    void *ctx;          /* fcontext_t while switched out */
-    struct hub *hub;    /* the OS thread's hub this greenlet lives on */
-    gl_t *rq_next;      /* run queue link */
-    gl_t *all_next;     /* every live greenlet of the hub (dump, fork) */
+    void *ctx;       /* fcontext_t while switched out */
+    struct hub *hub; /* the OS thread's hub this greenlet lives on */
+    gl_t *rq_next;   /* run queue link */
+    gl_t *all_next;  /* every live greenlet of the hub (dump, fork) */
     gl_t *all_prev;
-    char *stack_lo;     /* usable stack [stack_lo, stack_lo+stack_size) */
-    size_t stack_size;  /* 0 for the OS thread's own stack */
-    size_t stack_map;   /* bytes mapped incl. guard; 0 if not ours */
+    char *stack_lo;             /* usable stack [stack_lo, stack_lo+stack_size) */
+    size_t stack_size;          /* 0 for the OS thread's own stack */
+    size_t stack_map;           /* bytes mapped incl. guard; 0 if not ours */
     unsigned long long *canary; /* slab stacks: checked at every switch */
-    unsigned vg_stack;  /* valgrind's id for the stack, when run under it */
-    int state;          /* enum gl_state */
-    int result;         /* why gl_park returned */
-    int err, herr;      /* errno and h_errno while switched out */
+    unsigned vg_stack;          /* valgrind's id for the stack, when run under it */
+    int state;                  /* enum gl_state */
+    int result;                 /* why gl_park returned */
+    int err, herr;              /* errno and h_errno while switched out */
     unsigned char is_hub, is_main;
-    unsigned id;        /* unique, never 0; see gl_id */
+    unsigned id; /* unique, never 0; see gl_id */
     void (*fn)(void *);
     void *arg;
-    void *local;        /* owned by the creator (the thread patch's record) */
+    void *local; /* owned by the creator (the thread patch's record) */
     /* what it waits on, for the would-block-forever report and the dump */
-    const char *op;     /* the libc call in progress, set by the patch layer */
-    int wkind;          /* enum hub_wkind */
-    long wobj;          /* fd, child pid, or address of the wait queue */
+    const char *op; /* the libc call in progress, set by the patch layer */
+    int wkind;      /* enum hub_wkind */
+    long wobj;      /* fd, child pid, or address of the wait queue */
     int wevents;
-    int64_t wsince;     /* monotonic ns when the wait began */
-    int64_t wdeadline;  /* monotonic or realtime ns; HUB_NEVER */
+    int64_t wsince;          /* monotonic ns when the wait began */
+    int64_t wdeadline;       /* monotonic or realtime ns; HUB_NEVER */
     struct hub_waiter *wq_w; /* while parked on a wait queue */
     struct hub_wq *wq_q;
     char name[16];
@@ -161,7 +161,10 @@ typedef struct hub_wq {
 /* Parks on q (w may be NULL when no tag/data is needed). 0 when woken by
  * hub_wq_wake*, ETIMEDOUT, or the interrupt code; never left on q after. */
 int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl);
-static inline hub_waiter *hub_wq_first(hub_wq *q) { return q->head; }
+static inline hub_waiter *hub_wq_first(hub_wq *q)
+{
+    return q->head;
+}
 void hub_wq_wake(hub_wq *q, hub_waiter *w); /* wake this one (it is on q) */
 gl_t *hub_wq_wake_one(hub_wq *q);           /* the woken greenlet, or NULL */
 int hub_wq_wake_all(hub_wq *q);             /* how many were woken */

@@ -32,11 +32,11 @@ struct hub {
     gl_t *hub_gl;  /* runs the loop */
     gl_t *main_gl; /* the OS thread's own context */
     gl_t *rq_head, *rq_tail;
-    gl_t *all;     /* every live greenlet but the hub's own */
-    gl_t *dead;    /* exited; released once switched away from */
+    gl_t *all;  /* every live greenlet but the hub's own */
+    gl_t *dead; /* exited; released once switched away from */
     unsigned nalive;
     unsigned nparked;
-    unsigned wakers;  /* active wake sources: timers, fd waits, refs */
+    unsigned wakers; /* active wake sources: timers, fd waits, refs */
     unsigned since_poll;
     struct hub_fdw **fdw; /* indexed by fd, grown on demand */
     int nfdw;
@@ -46,12 +46,15 @@ struct hub *hub_get(void); /* this thread's hub, created on demand */
 void gl_switch(gl_t *from, gl_t *to);
 void hub_rq_push(struct hub *h, gl_t *g);
 void hub_wq_unlink(gl_t *g); /* off its wait queue, if on one */
-int hub_switch_out(void); /* park the running greenlet; returns its wake code */
+int hub_switch_out(void);    /* park the running greenlet; returns its wake code */
 
 /* stack.c */
 int hub_stack_alloc(gl_t *g, size_t size);
 void hub_stack_free(gl_t *g);
-static inline int hub_stack_overflowed(gl_t *g) { return g->canary && *g->canary != 0; }
+static inline int hub_stack_overflowed(gl_t *g)
+{
+    return g->canary && *g->canary != 0;
+}
 void hub_stack_overflow_die(gl_t *g) __attribute__((noreturn));
 void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
 

@@ -28,18 +28,18 @@
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h> /* optional: only makes greenlets visible to valgrind */
 #else
-#define RUNNING_ON_VALGRIND 0
+#define RUNNING_ON_VALGRIND             0
 #define VALGRIND_STACK_REGISTER(lo, hi) 0
-#define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#define VALGRIND_STACK_DEREGISTER(id)   ((void)(id))
 #endif
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
 
-#define POOL_WARM 256    /* pooled stacks kept as they are */
-#define POOL_MAX 16384   /* pooled at all; between the two, memory is given back */
-#define SLAB_SLOTS 64
+#define POOL_WARM      256   /* pooled stacks kept as they are */
+#define POOL_MAX       16384 /* pooled at all; between the two, memory is given back */
+#define SLAB_SLOTS     64
 #define OVERFLOW_REACH (256 << 10) /* a frame may jump this far past the guard */
 
 static size_t page_size;
@@ -91,7 +91,8 @@ static int pool_put(struct stack_pool *p, char *s, size_t map)
 
 static char *guarded_new(size_t map)
 {
-    char *p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    char *p = mmap(NULL, map, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) return NULL;
     if (guard_madvise && madvise(p, page_size, MADV_GUARD_INSTALL) != 0) guard_madvise = 0;
     if (!guard_madvise && mprotect(p, page_size, PROT_NONE) != 0) {
@@ -109,7 +110,8 @@ static char *slab_new(size_t map)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) return NULL;
     for (int i = SLAB_SLOTS - 1; i > 0; i--)
-        if (pool_put(&slab_pool, p + (size_t)i * map, map)) break; /* ENOMEM: slots lost, not memory */
+        if (pool_put(&slab_pool, p + (size_t)i * map, map))
+            break; /* ENOMEM: slots lost, not memory */
     return p;
 }
 
@@ -235,5 +237,6 @@ void hub_stack_thread_init(void)
     sigemptyset(&sa.sa_mask);
     /* Keep a handler installed before us (we run first, but a preloaded
      * neighbour may not). */
-    if (sigaction(SIGSEGV, NULL, &old) == 0 && old.sa_handler == SIG_DFL) sigaction(SIGSEGV, &sa, NULL);
+    if (sigaction(SIGSEGV, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        sigaction(SIGSEGV, &sa, NULL);
 }

@@ -18,7 +18,10 @@ int64_t hub_now_ns(clockid_t clock)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-hub_deadline hub_never(void) { return (hub_deadline){HUB_NEVER, CLOCK_MONOTONIC}; }
+hub_deadline hub_never(void)
+{
+    return (hub_deadline){HUB_NEVER, CLOCK_MONOTONIC};
+}
 
 hub_deadline hub_after_ns(int64_t ns)
 {

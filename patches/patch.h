@@ -31,14 +31,14 @@ enum gp_sub_id {
 };
 
 struct gp_sym {
-    void *real;         /* the original, resolved once */
-    unsigned char on;   /* interposing now */
+    void *real;          /* the original, resolved once */
+    unsigned char on;    /* interposing now */
     unsigned long calls; /* GEVENT_STATS */
     unsigned long waits;
 };
 extern struct gp_sym gp_syms[GP_NSYMS];
 extern const char *const gp_sym_names[GP_NSYMS];
-extern int gp_stats;                  /* GEVENT_STATS=1 */
+extern int gp_stats;                      /* GEVENT_STATS=1 */
 extern unsigned char gp_sub_on[GP_NSUBS]; /* subsystem switched on */
 
 enum gp_why { GP_WHY_DEFAULT, GP_WHY_LIST, GP_WHY_VAR };
@@ -49,10 +49,10 @@ enum gp_resolver { GP_RESOLVER_ARES, GP_RESOLVER_THREAD, GP_RESOLVER_BLOCK };
 struct gp_config {
     unsigned char sub_why[GP_NSUBS]; /* what decided gp_sub_on[i] */
     int report;
-    size_t stack_size;               /* 0: glibc's default */
-    int resolver;                    /* enum gp_resolver */
-    const char *nameservers;         /* GEVENT_RESOLVER_NAMESERVERS, raw */
-    int dump_signal;                 /* 0: none */
+    size_t stack_size;       /* 0: glibc's default */
+    int resolver;            /* enum gp_resolver */
+    const char *nameservers; /* GEVENT_RESOLVER_NAMESERVERS, raw */
+    int dump_signal;         /* 0: none */
 };
 extern struct gp_config gp_config;
 /* Stops the program for a variable a patch validates itself: one line on

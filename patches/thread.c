@@ -9,8 +9,8 @@
 
 #include "thread.h"
 
-#define KEYS_BLOCK 32
-#define KEYS_BLOCKS (PTHREAD_KEYS_MAX / KEYS_BLOCK)
+#define KEYS_BLOCK        32
+#define KEYS_BLOCKS       (PTHREAD_KEYS_MAX / KEYS_BLOCK)
 #define DESTRUCTOR_ROUNDS PTHREAD_DESTRUCTOR_ITERATIONS
 
 /* ---- the registry: pthread_t -> record ------------------------------------ */
@@ -129,7 +129,10 @@ pthread_t pthread_self(void)
     return th ? th->self : REAL(pthread_self)();
 }
 
-int pthread_equal(pthread_t a, pthread_t b) { return a == b; }
+int pthread_equal(pthread_t a, pthread_t b)
+{
+    return a == b;
+}
 
 /* ---- thread-specific data ------------------------------------------------- */
 
@@ -146,7 +149,7 @@ struct gth_keys {
     struct slot {
         unsigned seq;
         void *val;
-    } *blk[KEYS_BLOCKS];
+    } * blk[KEYS_BLOCKS];
 };
 
 int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
@@ -349,7 +352,8 @@ int pthread_tryjoin_np(pthread_t t, void **ret)
 
 int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock, const struct timespec *abstime)
 {
-    if (!gp_enter(GP_SYM_pthread_clockjoin_np)) return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
+    if (!gp_enter(GP_SYM_pthread_clockjoin_np))
+        return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
     hub_deadline dl = hub_never();
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) return EINVAL;
     if (abstime && hub_at_ts(clock, abstime, &dl)) return EINVAL;
@@ -383,7 +387,7 @@ int pthread_detach(pthread_t t)
  * running the init routine may yield; the others wait on the hub, polling
  * in case the runner is a native thread. */
 #define ONCE_INPROGRESS 1
-#define ONCE_DONE 2
+#define ONCE_DONE       2
 static hub_wq once_wq;
 
 int pthread_once(pthread_once_t *once, void (*init)(void))
@@ -394,7 +398,8 @@ int pthread_once(pthread_once_t *once, void (*init)(void))
         int v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
         if (v & ONCE_DONE) return 0;
         if (!(v & ONCE_INPROGRESS)) {
-            if (!__atomic_compare_exchange_n(w, &v, ONCE_INPROGRESS, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            if (!__atomic_compare_exchange_n(w, &v, ONCE_INPROGRESS, 0, __ATOMIC_ACQUIRE,
+                                             __ATOMIC_RELAXED))
                 continue;
             init();
             __atomic_store_n(w, ONCE_DONE, __ATOMIC_RELEASE);
@@ -416,7 +421,8 @@ int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
     if (r) return r;
     pthread_attr_setstack(attr, th->gl->stack_lo, th->gl->stack_size);
     pthread_attr_setguardsize(attr, (size_t)sysconf(_SC_PAGESIZE));
-    pthread_attr_setdetachstate(attr, th->detached ? PTHREAD_CREATE_DETACHED : PTHREAD_CREATE_JOINABLE);
+    pthread_attr_setdetachstate(attr,
+                                th->detached ? PTHREAD_CREATE_DETACHED : PTHREAD_CREATE_JOINABLE);
     return 0;
 }
 

@@ -35,7 +35,10 @@ struct gth *gth_find(pthread_t t);
 /* Owner ids written into lock words: greenlet ids (>= 1<<22) for greenlets,
  * the kernel tid for main greenlets (as glibc writes), so a native thread
  * using glibc's own code on the same mutex sees a consistent owner. */
-static inline int gth_owner_id(void) { return (int)gl_self()->id; }
+static inline int gth_owner_id(void)
+{
+    return (int)gl_self()->id;
+}
 
 /* Does the owner id belong to a greenlet of this OS thread's hub, i.e. one
  * that will wake our wait queue when it unlocks? Anything else (a native

@@ -23,12 +23,14 @@
 #include "thread.h"
 
 /* glibc's __kind bits (nptl/pthreadP.h) */
-#define KIND_TYPE_MASK 3
-#define KIND_ROBUST 16
+#define KIND_TYPE_MASK    3
+#define KIND_ROBUST       16
 #define KIND_PRIO_INHERIT 32
 #define KIND_PRIO_PROTECT 64
-#define KIND_PSHARED 128
-#define KIND_KNOWN (KIND_TYPE_MASK | KIND_ROBUST | KIND_PRIO_INHERIT | KIND_PRIO_PROTECT | KIND_PSHARED | 256 | 512)
+#define KIND_PSHARED      128
+#define KIND_KNOWN                                                                                 \
+    (KIND_TYPE_MASK | KIND_ROBUST | KIND_PRIO_INHERIT | KIND_PRIO_PROTECT | KIND_PSHARED | 256 |   \
+     512)
 
 struct gmx {
     int lock;
@@ -120,7 +122,8 @@ static int mx_unlock(struct gmx *m)
         hub_wq_wake(&m->q, w);
         return 0;
     }
-    if (__atomic_exchange_n(&m->lock, 0, __ATOMIC_RELEASE) == 2) futex_wake(&m->lock, m->kind & KIND_PSHARED);
+    if (__atomic_exchange_n(&m->lock, 0, __ATOMIC_RELEASE) == 2)
+        futex_wake(&m->lock, m->kind & KIND_PSHARED);
     return 0;
 }
 
@@ -157,9 +160,11 @@ int pthread_mutex_lock(pthread_mutex_t *mutex)
     return mx_lock((struct gmx *)mutex, NULL, CLOCK_REALTIME);
 }
 
-int pthread_mutex_timedlock(pthread_mutex_t *restrict mutex, const struct timespec *restrict abstime)
+int pthread_mutex_timedlock(pthread_mutex_t *restrict mutex,
+                            const struct timespec *restrict abstime)
 {
-    if (!gp_enter(GP_SYM_pthread_mutex_timedlock)) return REAL(pthread_mutex_timedlock)(mutex, abstime);
+    if (!gp_enter(GP_SYM_pthread_mutex_timedlock))
+        return REAL(pthread_mutex_timedlock)(mutex, abstime);
     return mx_lock((struct gmx *)mutex, abstime, CLOCK_REALTIME);
 }
 
@@ -184,8 +189,8 @@ int pthread_mutex_unlock(pthread_mutex_t *mutex)
  * where glibc keeps the clock and process-shared flags, so a condvar
  * initialised by glibc before we started keeps its clock. */
 struct gcv {
-    hub_wq q;       /* __wseq, __g1_start: zero in a fresh glibc condvar */
-    unsigned seq;   /* bumped by every signal: pollers of shared condvars */
+    hub_wq q;     /* __wseq, __g1_start: zero in a fresh glibc condvar */
+    unsigned seq; /* bumped by every signal: pollers of shared condvars */
     unsigned pad[4];
     unsigned flags; /* __wrefs */
     unsigned pad2[2];
@@ -193,7 +198,7 @@ struct gcv {
 _Static_assert(sizeof(struct gcv) == sizeof(pthread_cond_t), "glibc cond layout");
 _Static_assert(offsetof(struct gcv, flags) == offsetof(pthread_cond_t, __data.__wrefs), "wrefs");
 
-#define CV_SHARED 1
+#define CV_SHARED    1
 #define CV_MONOTONIC 2
 
 static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime, clockid_t clock)
@@ -251,7 +256,8 @@ int pthread_cond_wait(pthread_cond_t *restrict cond, pthread_mutex_t *restrict m
 int pthread_cond_timedwait(pthread_cond_t *restrict cond, pthread_mutex_t *restrict mutex,
                            const struct timespec *restrict abstime)
 {
-    if (!gp_enter(GP_SYM_pthread_cond_timedwait)) return REAL(pthread_cond_timedwait)(cond, mutex, abstime);
+    if (!gp_enter(GP_SYM_pthread_cond_timedwait))
+        return REAL(pthread_cond_timedwait)(cond, mutex, abstime);
     struct gcv *c = (struct gcv *)cond;
     return cv_wait(c, (struct gmx *)mutex, abstime, cv_clock(c));
 }

@@ -36,7 +36,8 @@ int usleep(useconds_t usec)
 }
 
 /* The common part of nanosleep and clock_nanosleep: an error number. */
-static int do_nanosleep(clockid_t clock, int flags, const struct timespec *ureq, struct timespec *urem)
+static int do_nanosleep(clockid_t clock, int flags, const struct timespec *ureq,
+                        struct timespec *urem)
 {
     struct timespec req, left;
     hub_deadline dl;
@@ -68,7 +69,8 @@ int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, stru
      * gets the kernel's own answer: both go to the original. */
     int ours = clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC || clock == CLOCK_BOOTTIME ||
                clock == CLOCK_TAI;
-    if (!ours || !gp_enter(GP_SYM_clock_nanosleep)) return REAL(clock_nanosleep)(clock, flags, req, rem);
+    if (!ours || !gp_enter(GP_SYM_clock_nanosleep))
+        return REAL(clock_nanosleep)(clock, flags, req, rem);
     return do_nanosleep(clock, flags, req, rem);
 }
 

@@ -70,14 +70,18 @@ static void parse_patch_list(const char *val)
         size_t n = strcspn(p, ",");
         char name[32];
         if (n == 0 || n >= sizeof name)
-            bad(var, val, "empty or overlong item; allowed: all, none, or a comma list of %s", all_subs);
+            bad(var, val, "empty or overlong item; allowed: all, none, or a comma list of %s",
+                all_subs);
         memcpy(name, p, n);
         name[n] = 0;
         int s = gp_sub_find(name);
-        if (s < 0) bad(var, val, "unknown subsystem \"%s\"; allowed: all, none, or a comma list of %s", name, all_subs);
+        if (s < 0)
+            bad(var, val, "unknown subsystem \"%s\"; allowed: all, none, or a comma list of %s",
+                name, all_subs);
         gp_sub_on[s] = 1;
         p += n;
-        if (*p == ',' && !*++p) bad(var, val, "trailing comma; allowed: a comma list of %s", all_subs);
+        if (*p == ',' && !*++p)
+            bad(var, val, "trailing comma; allowed: a comma list of %s", all_subs);
     }
 }
 
@@ -90,14 +94,27 @@ static size_t parse_size(const char *var, const char *val, size_t min, size_t ma
     unsigned long long n = strtoull(val, &end, 10);
     unsigned shift = 0;
     switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
     }
     if (errno || *end || n > (max >> shift) || (n << shift) < min) goto err;
     return (size_t)(n << shift);
 err:
-    bad(var, val, "allowed: a size in bytes from %zu to %zu, with an optional k, m or g suffix", min, max);
+    bad(var, val, "allowed: a size in bytes from %zu to %zu, with an optional k, m or g suffix",
+        min, max);
 }
 
 /* A signal by name (SIGUSR2, USR2) or number. */
@@ -128,7 +145,8 @@ void gp_config_load(void)
     for (int i = 0; i < GP_NSUBS; i++) {
         char var[48], up[16];
         size_t j;
-        for (j = 0; gp_sub_names[i][j]; j++) up[j] = (char)toupper((unsigned char)gp_sub_names[i][j]);
+        for (j = 0; gp_sub_names[i][j]; j++)
+            up[j] = (char)toupper((unsigned char)gp_sub_names[i][j]);
         up[j] = 0;
         snprintf(var, sizeof var, "GEVENT_PATCH_%s", up);
         if ((v = secure_getenv(var))) {
@@ -141,10 +159,14 @@ void gp_config_load(void)
     if ((v = secure_getenv("GEVENT_STACK_SIZE")))
         gp_config.stack_size = parse_size("GEVENT_STACK_SIZE", v, 16384, (size_t)1 << 30);
     if ((v = secure_getenv("GEVENT_RESOLVER"))) {
-        if (strcmp(v, "ares") == 0) gp_config.resolver = GP_RESOLVER_ARES;
-        else if (strcmp(v, "thread") == 0) gp_config.resolver = GP_RESOLVER_THREAD;
-        else if (strcmp(v, "block") == 0) gp_config.resolver = GP_RESOLVER_BLOCK;
-        else bad("GEVENT_RESOLVER", v, "allowed: ares, thread, block");
+        if (strcmp(v, "ares") == 0)
+            gp_config.resolver = GP_RESOLVER_ARES;
+        else if (strcmp(v, "thread") == 0)
+            gp_config.resolver = GP_RESOLVER_THREAD;
+        else if (strcmp(v, "block") == 0)
+            gp_config.resolver = GP_RESOLVER_BLOCK;
+        else
+            bad("GEVENT_RESOLVER", v, "allowed: ares, thread, block");
     }
     /* Checked by the resolver, which knows the address syntax. */
     gp_config.nameservers = secure_getenv("GEVENT_RESOLVER_NAMESERVERS");

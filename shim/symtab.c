@@ -48,8 +48,14 @@ int gp_sym_find(const char *name)
     return -1;
 }
 
-int gp_sym_sub(int id) { return info[id].sub; }
-int gp_sym_implemented(int id) { return info[id].implemented; }
+int gp_sym_sub(int id)
+{
+    return info[id].sub;
+}
+int gp_sym_implemented(int id)
+{
+    return info[id].implemented;
+}
 
 void gp_symtab_init(void)
 {

@@ -48,6 +48,7 @@ int main(int argc, char **argv)
     }
     long last = rss_kib();
     printf("%d batches of %d threads, %ld joined with the right result\n", batches, per, total);
-    printf("rss after first batch %ld KiB, after the last %ld KiB, growth %ld KiB\n", first, last, last - first);
+    printf("rss after first batch %ld KiB, after the last %ld KiB, growth %ld KiB\n", first, last,
+           last - first);
     return 0;
 }

@@ -9,7 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *e(int r) { return r ? strerrorname_np(r) : "0"; }
+static const char *e(int r)
+{
+    return r ? strerrorname_np(r) : "0";
+}
 #define SHOW(call) printf("%-52s -> %s\n", #call, e(call))
 
 static pthread_key_t key;
@@ -83,7 +86,8 @@ int main(void)
         pthread_join(t[i], &ret);
         sum += (long)ret;
     }
-    printf("sum of results %ld, destructors saw %d, once ran %d time(s)\n", sum, destructed, once_runs);
+    printf("sum of results %ld, destructors saw %d, once ran %d time(s)\n", sum, destructed,
+           once_runs);
 
     pthread_create(&d, NULL, exits, (void *)7L);
     pthread_join(d, &ret);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #define THREADS 50
-#define ROUNDS 200
+#define ROUNDS  200
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long counter, inside, overlap;
@@ -19,8 +19,10 @@ static void *worker(void *arg)
         pthread_mutex_lock(&lock);
         if (inside++) overlap++;
         long c = counter;
-        if (i % 50 == 0) usleep(100);
-        else if (i % 7 == 0) sched_yield();
+        if (i % 50 == 0)
+            usleep(100);
+        else if (i % 7 == 0)
+            sched_yield();
         counter = c + 1;
         inside--;
         pthread_mutex_unlock(&lock);
@@ -33,6 +35,7 @@ int main(void)
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, worker, NULL);
     for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
-    printf("counter %ld (expected %d), overlapping critical sections %ld\n", counter, THREADS * ROUNDS, overlap);
+    printf("counter %ld (expected %d), overlapping critical sections %ld\n", counter,
+           THREADS * ROUNDS, overlap);
     return counter == THREADS * ROUNDS && overlap == 0 ? 0 : 1;
 }

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-static const char *e(int r) { return r ? strerrorname_np(r) : "0"; }
+static const char *e(int r)
+{
+    return r ? strerrorname_np(r) : "0";
+}
 #define SHOW(call) printf("%-58s -> %s\n", #call, e(call))
 
 static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;

@@ -7,8 +7,8 @@
 
 #define PRODUCERS 8
 #define CONSUMERS 8
-#define ITEMS 5000 /* per producer */
-#define CAP 16
+#define ITEMS     5000 /* per producer */
+#define CAP       16
 
 static int queue[CAP], head, count;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -68,6 +68,7 @@ int main(void)
     }
     for (int i = 0; i < CONSUMERS; i++) pthread_join(c[i], NULL);
     long want = (long)PRODUCERS * ITEMS * (ITEMS + 1) / 2;
-    printf("consumed %ld items, sum %ld (expected %ld), out of order %ld\n", consumed, sum, want, out_of_order);
+    printf("consumed %ld items, sum %ld (expected %ld), out of order %ld\n", consumed, sum, want,
+           out_of_order);
     return sum == want && out_of_order == 0 ? 0 : 1;
 }

@@ -8,12 +8,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *en(int r) { return r ? strerrorname_np(r) : "0"; }
-#define ERRNO(call)                                                                               \
-    do {                                                                                          \
-        errno = 0;                                                                                \
-        long r_ = (long)(call);                                                                   \
-        printf("%-66s -> %ld errno %s\n", #call, r_, en(errno));                                  \
+static const char *en(int r)
+{
+    return r ? strerrorname_np(r) : "0";
+}
+#define ERRNO(call)                                                                                \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long r_ = (long)(call);                                                                    \
+        printf("%-66s -> %ld errno %s\n", #call, r_, en(errno));                                   \
     } while (0)
 #define RET(call) printf("%-66s -> %s\n", #call, en(call))
 
@@ -65,7 +68,9 @@ int main(void)
     double r0 = now(CLOCK_REALTIME);
     RET(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &abs, NULL));
     printf("%-66s -> %s\n", "clock_nanosleep realtime absolute +50 ms",
-           now(CLOCK_REALTIME) >= abs.tv_sec + abs.tv_nsec / 1e9 && now(CLOCK_REALTIME) > r0 ? "woke after the instant" : "EARLY");
+           now(CLOCK_REALTIME) >= abs.tv_sec + abs.tv_nsec / 1e9 && now(CLOCK_REALTIME) > r0
+               ? "woke after the instant"
+               : "EARLY");
     RET(clock_nanosleep(CLOCK_BOOTTIME, 0, &ok, NULL));
 
     ERRNO(usleep(0));
