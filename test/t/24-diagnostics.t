@@ -9,6 +9,6 @@ t1=$(date +%s.%N)
 less_than "$(awk "BEGIN{print $t1-$t0}")" 5; ok $? "deadlock: within seconds"
 like "$out" "would block forever" "deadlock: the diagnostic says so"
 like "$out" "\"locker-ab\": waiting in pthread_mutex_lock" "deadlock: it names each greenlet and what it waits on"
-out=$(shim "$L/recursion" 2>&1); rc=$?
+out=$(shim "$L/overflow" 2>&1); rc=$?
 like "$out" "stack overflow in greenlet [0-9]+ \(deep-recursion\)" "recursion: a line naming the greenlet and the words stack overflow"
 is "$rc" 139 "recursion: then dies with SIGSEGV"

@@ -10,7 +10,7 @@ out=$(shim "$L/churn" 100 10000)
 like "$out" "100 batches of 10000 threads, 1000000 joined with the right result" "1,000,000 threads created and joined in batches of 10,000"
 growth=$(sed -n 's/.*growth \(-*[0-9]*\) KiB/\1/p' <<<"$out")
 [ -n "$growth" ] && [ "$growth" -lt 4096 ]; ok $? "... RSS after the run within 4 MiB of RSS after the first batch (growth ${growth} KiB)"
-out=$(shim "$L/overflow_slab" 40000 2>&1); rc=$?
-like "$out" "stack overflow in greenlet [0-9]+ \(deep-slab\)" "past the mapping budget (slab stacks, canary) an overflow is still named"
+out=$(shim "$L/overflow" 40000 2>&1); rc=$?
+like "$out" "stack overflow in greenlet [0-9]+ \(deep-recursion\)" "past the mapping budget (slab stacks, canary) an overflow is still named"
 is "$rc" 139 "... and dies with SIGSEGV"
 same_native_and_shim "RLIMIT_AS exhausted: pthread_create returns EAGAIN and the program goes on" "$L/as_limit"

@@ -1,5 +1,5 @@
-/* Many sleeping threads, then one that recurses without bound: the
- * overflowing thread's stack may sit anywhere among the others. */
+/* A thread that recurses without bound, after N sleeping threads (so its
+ * stack may sit anywhere among theirs).   overflow [N] */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@ static void *nap(void *arg)
 
 int main(int argc, char **argv)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 40000;
+    int n = argc > 1 ? atoi(argv[1]) : 0;
     pthread_attr_t a;
     pthread_attr_init(&a);
     pthread_attr_setstacksize(&a, 64 * 1024);
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
             break;
         }
     pthread_create(&t, &a, deep, NULL);
-    pthread_setname_np(t, "deep-slab");
+    pthread_setname_np(t, "deep-recursion");
     pthread_join(t, NULL);
     printf("not reached\n");
     return 0;
