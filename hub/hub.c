@@ -33,6 +33,7 @@ static void hub_main(void *arg);
 void gl_switch(gl_t *from, gl_t *to)
 {
     if (hub_stack_overflowed(from)) hub_stack_overflow_die(from);
+    if (__builtin_expect(hub_stats_on, 0)) hub_stats_switch(from);
     from->err = errno;
     from->herr = h_errno;
     hub_tls.cur = to;
@@ -93,6 +94,7 @@ static void hub_link(struct hub *h, gl_t *g)
     if (h->all) h->all->all_prev = g;
     h->all = g;
     h->nalive++;
+    if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, 1);
 }
 
 static void hub_unlink(struct hub *h, gl_t *g)
@@ -103,6 +105,7 @@ static void hub_unlink(struct hub *h, gl_t *g)
         h->all = g->all_next;
     if (g->all_next) g->all_next->all_prev = g->all_prev;
     h->nalive--;
+    if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, -1);
 }
 
 struct hub *hub_get(void)
@@ -164,6 +167,7 @@ gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err)
     }
     gl_t *g = gl_new(h, stack_size, fn, arg, err);
     if (!g) return NULL;
+    g->created_ra = hub_tls.cur ? hub_tls.cur->op_ra : NULL; /* for the dump */
     hub_link(h, g);
     g->state = GL_READY;
     hub_rq_push(h, g);
@@ -231,7 +235,16 @@ int hub_switch_out(void)
     struct hub *h = self->hub;
     self->state = GL_PARKED;
     h->nparked++;
-    gl_switch(self, h->hub_gl);
+    if (__builtin_expect(hub_stats_on, 0)) {
+        int64_t t0 = hub_now_ns(CLOCK_MONOTONIC);
+        gl_switch(self, h->hub_gl);
+        int64_t dt = hub_now_ns(CLOCK_MONOTONIC) - t0;
+        hub_stats.parks++;
+        hub_stats.parked_ns += dt;
+        if (hub_wait_hook) hub_wait_hook(self, dt);
+    } else {
+        gl_switch(self, h->hub_gl);
+    }
     self->wkind = HUB_W_NONE;
     return self->result;
 }
@@ -241,10 +254,10 @@ void hub_yield(void)
     gl_t *self = gl_self();
     if (!self || self->is_hub) return;
     struct hub *h = self->hub;
-    if (!h->rq_head) { /* nobody else ready: still give I/O a chance */
-        ev_run(h->loop, EVRUN_NOWAIT);
-        if (!h->rq_head) return;
-    }
+    /* The hub polls (without blocking) before it runs anyone again, so a
+     * yielder gives I/O a chance too. Never run the loop from here: libev's
+     * own libc calls must come from the hub greenlet to pass through. */
+    h->since_poll = HUB_POLL_EVERY;
     self->state = GL_READY;
     hub_rq_push(h, self);
     gl_switch(self, h->hub_gl);
@@ -284,7 +297,7 @@ static void hub_main(void *arg)
             if (h->wakers == 0 && h->nparked > 0) hub_would_block_forever();
             h->since_poll = 0;
             ev_run(h->loop, EVRUN_ONCE);
-        } else if (++h->since_poll >= HUB_POLL_EVERY) {
+        } else if (++h->since_poll > HUB_POLL_EVERY) {
             h->since_poll = 0;
             ev_run(h->loop, EVRUN_NOWAIT);
         }
