@@ -1,8 +1,16 @@
 /* What every greenlet is doing: for the would-block-forever diagnostic and
- * the on-demand dump. Written with dprintf to a raw fd so it works from the
- * hub greenlet and from a signal context without stdio locks. */
+ * the on-demand dump (GEVENT_DUMP_SIGNAL).
+ *
+ * Printing happens on the hub greenlet only, never in signal context: the
+ * dump signal's handler just pokes the loop with ev_async_send (which is
+ * async-signal-safe), and the watcher's callback prints. Output goes with
+ * dprintf to a raw fd: no stdio buffers or locks the program may hold. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "hub_int.h"
@@ -18,6 +26,25 @@ static const char *state_name(int s)
         return "waiting";
     default:
         return "dead";
+    }
+}
+
+static void put_where(int fd, const char *what, void *addr)
+{
+    Dl_info di;
+    if (!addr) return;
+    if (dladdr(addr, &di) && di.dli_fbase) {
+        const char *mod = di.dli_fname && *di.dli_fname ? di.dli_fname : "?";
+        const char *base = strrchr(mod, '/');
+        base = base ? base + 1 : mod;
+        unsigned long off = (unsigned long)((char *)addr - (char *)di.dli_fbase);
+        if (di.dli_sname && di.dli_saddr)
+            dprintf(fd, "\n      %s %s+0x%lx (%s+0x%lx)", what, di.dli_sname,
+                    (unsigned long)((char *)addr - (char *)di.dli_saddr), base, off);
+        else
+            dprintf(fd, "\n      %s %s+0x%lx", what, base, off);
+    } else {
+        dprintf(fd, "\n      %s %p", what, addr);
     }
 }
 
@@ -47,10 +74,23 @@ static void dump_one(int fd, gl_t *g, int64_t now)
             break;
         }
         dprintf(fd, " for %.3f s", (double)(now - g->wsince) / 1e9);
-        if (g->wdeadline != HUB_NEVER)
-            dprintf(fd, ", with a deadline");
-        else
+        if (g->wdeadline == HUB_NEVER) {
             dprintf(fd, ", no deadline");
+        } else {
+            /* A realtime deadline is an epoch time, far above any
+             * monotonic reading: tell them apart without a clock field. */
+            int64_t base = g->wdeadline > (int64_t)1000000000 * 1000000000 / 10
+                               ? hub_now_ns(CLOCK_REALTIME)
+                               : now;
+            dprintf(fd, ", deadline in %.3f s", (double)(g->wdeadline - base) / 1e9);
+        }
+        put_where(fd, "called from", g->op_ra);
+    }
+    if (hub_origin_hook && !g->is_hub) {
+        char buf[400];
+        buf[0] = 0;
+        hub_origin_hook(g, buf, sizeof buf);
+        if (buf[0]) dprintf(fd, "\n      %s", buf);
     }
     dprintf(fd, "\n");
 }
@@ -60,8 +100,10 @@ void hub_dump(int fd)
     struct hub *h = hub_tls.hub;
     if (!h) return;
     int64_t now = hub_now_ns(CLOCK_MONOTONIC);
-    dprintf(fd, "gevent_patch: %u greenlet(s) on OS thread %d:\n", h->nalive, (int)gettid());
+    dprintf(fd, "gevent_patch: %u greenlet(s) on OS thread %d (pid %d):\n", h->nalive,
+            (int)gettid(), (int)getpid());
     for (gl_t *g = h->all; g; g = g->all_next) dump_one(fd, g, now);
+    dprintf(fd, "gevent_patch: end of dump\n");
 }
 
 void hub_would_block_forever(void)
@@ -71,4 +113,46 @@ void hub_would_block_forever(void)
     hub_dump(2);
     fflush(NULL); /* keep what the program printed so far */
     _exit(3);
+}
+
+/* ---- the dump signal ---------------------------------------------------- */
+
+static struct ev_loop *dump_loop;
+static ev_async dump_async;
+
+static void on_dump(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop, (void)w, (void)revents;
+    hub_dump(2);
+}
+
+static void dump_handler(int sig)
+{
+    (void)sig;
+    int e = errno;
+    if (dump_loop) ev_async_send(dump_loop, &dump_async);
+    errno = e;
+}
+
+int hub_dump_on_signal(int signo)
+{
+    struct hub *h = hub_get();
+    if (!h) return ENOMEM;
+    if (!dump_loop) {
+        ev_async_init(&dump_async, on_dump);
+        ev_async_start(h->loop, &dump_async);
+        ev_unref(h->loop); /* a dump request never keeps the loop alive */
+        dump_loop = h->loop;
+    }
+    /* libc's own sigaction: the signal patch must not treat this handler as
+     * the program's. SA_RESTART: the dump never makes a call fail EINTR. */
+    int (*real_sigaction)(int, const struct sigaction *, struct sigaction *) =
+        (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = dump_handler;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (!real_sigaction) real_sigaction = sigaction;
+    return real_sigaction(signo, &sa, NULL) == 0 ? 0 : errno;
 }

@@ -70,6 +70,11 @@ struct gl {
     struct hub_waiter *wq_w; /* while parked on a wait queue */
     struct hub_wq *wq_q;
     char name[16];
+    /* diagnostics (GEVENT_STATS, the dump; hub/stats.c) */
+    void *op_ra;      /* return address of the libc call in progress (set with op) */
+    void *created_ra; /* the creator's op_ra when spawned: its pthread_create call site */
+    int stat_sym;     /* GEVENT_STATS: 1 + id of the call in progress, negated once a
+                         wait has been counted against it */
 };
 
 enum hub_wkind { HUB_W_NONE, HUB_W_FD, HUB_W_SLEEP, HUB_W_WQ, HUB_W_CHILD, HUB_W_OTHER };
@@ -185,5 +190,31 @@ void hub_would_block_forever(void) __attribute__((noreturn));
 
 /* Greenlet that overflowed into a guard page, if addr is one. */
 gl_t *hub_guard_owner(void *addr);
+
+/* ---- diagnostics: stats and the dump signal (hub/stats.c, hub/dump.c) ---- */
+
+/* Process-wide counters, kept only while hub_stats_on (GEVENT_STATS=1): the
+ * hot paths test one flag and nothing else when it is off. Plain increments:
+ * with the thread patch on, every greenlet lives on one OS thread. */
+struct hub_stats {
+    unsigned long created;     /* greenlets spawned */
+    unsigned long switches;    /* context switches, the hub's included */
+    unsigned long alive, peak_alive;
+    size_t stack_bytes, peak_stack_bytes; /* stack reserved by live greenlets */
+    size_t deepest;            /* deepest stack use seen at a switch, bytes */
+    unsigned long parks;       /* times a greenlet was switched out to wait */
+    int64_t parked_ns;         /* total time parked */
+};
+extern int hub_stats_on;
+extern struct hub_stats hub_stats;
+/* Set by the shim when stats are on: called in the waiting greenlet after each
+ * park, with how long it was parked (the greenlet's stat_sym names the call). */
+extern void (*hub_wait_hook)(gl_t *g, int64_t parked_ns);
+/* Set by the shim: appends a description of where g was created (its start
+ * routine) to buf, for the dump. */
+extern void (*hub_origin_hook)(gl_t *g, char *buf, size_t n);
+/* Makes signo print hub_dump(2) of this thread's hub: the handler only pokes
+ * the loop (ev_async), the hub greenlet prints when it next runs. 0 or errno. */
+int hub_dump_on_signal(int signo);
 
 #endif

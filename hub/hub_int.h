@@ -58,4 +58,8 @@ static inline int hub_stack_overflowed(gl_t *g)
 void hub_stack_overflow_die(gl_t *g) __attribute__((noreturn));
 void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
 
+/* stats.c: called only when hub_stats_on */
+void hub_stats_link(gl_t *g, int delta);
+void hub_stats_switch(gl_t *from);
+
 #endif

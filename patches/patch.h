@@ -33,8 +33,9 @@ enum gp_sub_id {
 struct gp_sym {
     void *real;          /* the original, resolved once */
     unsigned char on;    /* interposing now */
-    unsigned long calls; /* GEVENT_STATS */
-    unsigned long waits;
+    unsigned long calls; /* GEVENT_STATS: calls that entered the hook */
+    unsigned long waits; /* calls that parked at least once */
+    int64_t wait_ns;     /* total time parked in this call */
 };
 extern struct gp_sym gp_syms[GP_NSYMS];
 extern const char *const gp_sym_names[GP_NSYMS];
@@ -70,11 +71,20 @@ static inline void *gp_real(int id)
 }
 #define REAL(name) ((__typeof__(&name))gp_real(GP_SYM_##name))
 
-static inline int gp_enter(int id)
+/* Always inlined: __builtin_return_address(0) is then the hook's caller,
+ * the program's call site the dump shows. */
+static inline __attribute__((always_inline)) int gp_enter(int id)
 {
     if (!gp_syms[id].on || !hub_may_wait()) return 0;
-    if (gp_stats) gp_syms[id].calls++;
-    if (hub_tls.cur) hub_tls.cur->op = gp_sym_names[id];
+    gl_t *g = hub_tls.cur;
+    if (__builtin_expect(gp_stats, 0)) {
+        gp_syms[id].calls++;
+        if (g) g->stat_sym = id + 1; /* the hub counts this call's waits */
+    }
+    if (g) {
+        g->op = gp_sym_names[id];
+        g->op_ra = __builtin_return_address(0);
+    }
     return 1;
 }
 

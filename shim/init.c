@@ -35,6 +35,8 @@ __attribute__((constructor(101))) static void gp_init(void)
     if (gp_sub_on[GP_SUB_##s] && gp_init_##s) gp_init_##s();
     GP_SUBSYSTEMS(GP_RUN_INIT)
 #undef GP_RUN_INIT
+    gp_stats_init();
     if (gp_config.report) gevent_report(2);
     if (gp_stats) atexit(gp_atexit);
+    if (gp_config.dump_signal) hub_dump_on_signal(gp_config.dump_signal);
 }

@@ -13,12 +13,3 @@ void gevent_report(int fd)
                 why ? "off (" : "patched", why ? why : "", why ? ")" : "");
     }
 }
-
-void gp_stats_print(void)
-{
-    dprintf(2, "gevent_patch stats: %-24s %12s %12s\n", "symbol", "calls", "waits");
-    for (int i = 0; i < GP_NSYMS; i++)
-        if (gp_syms[i].calls)
-            dprintf(2, "gevent_patch stats: %-24s %12lu %12lu\n", gp_sym_names[i], gp_syms[i].calls,
-                    gp_syms[i].waits);
-}
