@@ -6,12 +6,18 @@
  * It finds the library next to itself (a build tree) or where `make install`
  * put it, sets LD_PRELOAD and the GEVENT_* variables, and execs PROGRAM. */
 #include <ctype.h>
+#include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef GP_LIBDIR
@@ -19,23 +25,28 @@
 #endif
 #define LIBNAME "libgevent_patch.so"
 
-static const char *const subs[] = {"socket", "io", "select", "time", "dns", "os", "signal", "thread"};
+static const char *const subs[] = {"socket", "io", "select", "time",
+                                   "dns",    "os", "signal", "thread"};
 #define NSUBS (sizeof subs / sizeof subs[0])
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: gevent-run [options] [--] PROGRAM [ARGS...]\n"
-            "Run PROGRAM with libgevent_patch preloaded: its threads become greenlets and its\n"
-            "blocking calls cooperative waits on one event loop.\n\n"
-            "  --list            print the patch table (subsystem, symbol, state) and exit\n"
-            "  --report          print the patch table to stderr when PROGRAM starts\n"
-            "  --stats           print per-symbol call counters to stderr at exit\n"
-            "  --no-SUBSYSTEM    do not patch SUBSYSTEM (e.g. --no-thread)\n"
-            "  --only LIST       patch only these subsystems (comma list)\n"
-            "  --help            this text\n\n"
-            "subsystems: socket, io, select, time, dns, os, signal, thread\n"
-            "Every GEVENT_* variable already set in the environment is kept.\n");
+    fprintf(f, "usage: gevent-run [options] [--] PROGRAM [ARGS...]\n"
+               "Run PROGRAM with libgevent_patch preloaded: its threads become greenlets and its\n"
+               "blocking calls cooperative waits on one event loop.\n\n"
+               "  --list            print the patch table (subsystem, symbol, state) and exit\n"
+               "  --why SYMBOL      say why SYMBOL is or is not patched and exit (0: patched)\n"
+               "  --check PROGRAM   list the blocking calls PROGRAM and its libraries import,\n"
+               "                    which the shim covers and which it does not, and exit\n"
+               "                    (0: every imported blocking call is covered, 1: not)\n"
+               "  --report          print the patch table to stderr when PROGRAM starts\n"
+               "  --stats           print per-symbol call counters to stderr at exit\n"
+               "  --dump-signal SIG print every greenlet to stderr when SIG arrives\n"
+               "  --no-SUBSYSTEM    do not patch SUBSYSTEM (e.g. --no-thread)\n"
+               "  --only LIST       patch only these subsystems (comma list)\n"
+               "  --help            this text\n\n"
+               "subsystems: socket, io, select, time, dns, os, signal, thread\n"
+               "Every GEVENT_* variable already set in the environment is kept.\n");
 }
 
 static int sub_index(const char *name)
@@ -71,7 +82,9 @@ static const char *find_lib(void)
 static void set_sub(const char *name, const char *val, const char *opt)
 {
     if (sub_index(name) < 0) {
-        fprintf(stderr, "gevent-run: %s: unknown subsystem \"%s\" (allowed: socket, io, select, time, dns, os, signal, thread)\n",
+        fprintf(stderr,
+                "gevent-run: %s: unknown subsystem \"%s\" (allowed: socket, io, select, time, dns, "
+                "os, signal, thread)\n",
                 opt, name);
         exit(2);
     }
@@ -83,9 +96,498 @@ static void set_sub(const char *name, const char *val, const char *opt)
     setenv(var, val, 1);
 }
 
+/* ---- what the shim covers: its own patch table ---------------------------- */
+
+/* One line per symbol from gevent_report: "SUBSYSTEM SYMBOL patched" or
+ * "SUBSYSTEM SYMBOL off (REASON)". Read through a memfd, so the library
+ * answers for the configuration in this environment. */
+struct tab_ent {
+    char sub[16], sym[48], state[128];
+};
+static struct tab_ent *tab;
+static int ntab;
+
+static int load_table(const char *lib)
+{
+    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    void (*report)(int) = h ? (void (*)(int))dlsym(h, "gevent_report") : NULL;
+    if (!report) {
+        fprintf(stderr, "gevent-run: cannot load %s: %s\n", lib, dlerror());
+        return -1;
+    }
+    int fd = memfd_create("gevent-table", 0);
+    if (fd < 0) return -1;
+    report(fd);
+    lseek(fd, 0, SEEK_SET);
+    FILE *f = fdopen(fd, "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        struct tab_ent e = {0};
+        int off = 0;
+        if (sscanf(line, "%15s %47s %n", e.sub, e.sym, &off) != 2) continue;
+        snprintf(e.state, sizeof e.state, "%s", line + off);
+        e.state[strcspn(e.state, "\n")] = 0;
+        struct tab_ent *t = realloc(tab, (size_t)(ntab + 1) * sizeof *t);
+        if (!t) break;
+        tab = t;
+        tab[ntab++] = e;
+    }
+    if (f) fclose(f);
+    return 0;
+}
+
+static struct tab_ent *tab_find(const char *sym)
+{
+    for (int i = 0; i < ntab; i++)
+        if (strcmp(tab[i].sym, sym) == 0) return &tab[i];
+    return NULL;
+}
+
+/* Blocking libc calls the shim does not interpose. While one of these
+ * waits, the whole OS thread waits: every greenlet of the hub with it.
+ * "maybe": blocks only on some kinds of file or configuration. */
+static const struct {
+    const char *sym, *how;
+} uncovered[] = {
+    {"flock", "blocking: waits for a file lock"},
+    {"lockf", "blocking: F_LOCK waits for a file lock"},
+    {"fcntl", "blocking: F_SETLKW/F_OFD_SETLKW wait for a file lock"},
+    {"msgrcv", "blocking: System V message queue"},
+    {"msgsnd", "blocking: System V message queue (when full)"},
+    {"semop", "blocking: System V semaphore"},
+    {"semtimedop", "blocking: System V semaphore"},
+    {"mq_receive", "blocking: POSIX message queue"},
+    {"mq_timedreceive", "blocking: POSIX message queue"},
+    {"mq_send", "blocking: POSIX message queue (when full)"},
+    {"mq_timedsend", "blocking: POSIX message queue (when full)"},
+    {"sigwait", "blocking: waits for a signal"},
+    {"sigwaitinfo", "blocking: waits for a signal"},
+    {"sigtimedwait", "blocking: waits for a signal"},
+    {"sigsuspend", "blocking: waits for a signal"},
+    {"pause", "blocking: waits for a signal"},
+    {"epoll_pwait2", "blocking: epoll wait"},
+    {"tcdrain", "blocking: waits for tty output to drain"},
+    {"splice", "maybe: blocks on a pipe or socket without SPLICE_F_NONBLOCK"},
+    {"tee", "maybe: blocks on a pipe"},
+    {"vmsplice", "maybe: blocks on a pipe"},
+    {"pread", "maybe: blocks on a tty/pipe-like device (fine on regular files)"},
+    {"preadv", "maybe: blocks on a tty/pipe-like device (fine on regular files)"},
+    {"pthread_cond_clockwait", "blocking: condition variable (native wait)"},
+    {"pthread_mutex_clocklock", "blocking: mutex (native wait)"},
+    {"pthread_rwlock_timedrdlock", "blocking: rwlock (native wait)"},
+    {"pthread_rwlock_timedwrlock", "blocking: rwlock (native wait)"},
+    {"pthread_rwlock_clockrdlock", "blocking: rwlock (native wait)"},
+    {"pthread_rwlock_clockwrlock", "blocking: rwlock (native wait)"},
+    {"pthread_rwlock_tryrdlock", NULL},
+    {"sem_clockwait", "blocking: semaphore (native wait)"},
+    {"pthread_cond_timedwait@GLIBC_2.2.5", NULL},
+    {"thrd_create", "blocking: C11 threads are real threads, not greenlets"},
+    {"thrd_join", "blocking: C11 thread join"},
+    {"thrd_sleep", "blocking: C11 sleep"},
+    {"mtx_lock", "blocking: C11 mutex"},
+    {"mtx_timedlock", "blocking: C11 mutex"},
+    {"cnd_wait", "blocking: C11 condition variable"},
+    {"cnd_timedwait", "blocking: C11 condition variable"},
+    {"res_query", "blocking: glibc's resolver, not c-ares"},
+    {"res_search", "blocking: glibc's resolver, not c-ares"},
+    {"res_querydomain", "blocking: glibc's resolver, not c-ares"},
+    {"res_send", "blocking: glibc's resolver, not c-ares"},
+    {"res_nquery", "blocking: glibc's resolver, not c-ares"},
+    {"res_nsearch", "blocking: glibc's resolver, not c-ares"},
+    {"res_nsend", "blocking: glibc's resolver, not c-ares"},
+    {"getaddrinfo_a", "blocking: glibc's resolver on native threads"},
+    {"getpwnam", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getpwnam_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getpwuid", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getpwuid_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getgrnam", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getgrnam_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getgrgid", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getgrgid_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"getgrouplist", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"initgroups", "maybe: NSS may ask the network (LDAP, SSSD)"},
+    {"open", "maybe: opening a FIFO waits for the other end"},
+    {"openat", "maybe: opening a FIFO waits for the other end"},
+    {"fopen", "maybe: opening a FIFO waits for the other end"},
+    {"fgets", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"fgetc", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"getc", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"getchar", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"fread", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"getline", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"getdelim", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"fscanf", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"scanf", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
+    {"syscall", "maybe: a raw syscall() (e.g. futex) bypasses every hook"},
+};
+#define NUNCOVERED (sizeof uncovered / sizeof uncovered[0])
+
+static const char *uncovered_how(const char *sym)
+{
+    for (size_t i = 0; i < NUNCOVERED; i++)
+        if (uncovered[i].how && strcmp(uncovered[i].sym, sym) == 0) return uncovered[i].how;
+    return NULL;
+}
+
+/* The name a call is known by: fortified (__read_chk), C99 scanf
+ * (__isoc99_fscanf), large-file (fcntl64, open64) and _unlocked variants
+ * reach the same kernel wait as the plain call. */
+static void base_name(const char *sym, char *out, size_t n)
+{
+    const char *p = sym;
+    if (strncmp(p, "__isoc99_", 9) == 0 || strncmp(p, "__isoc23_", 9) == 0) p += 9;
+    snprintf(out, n, "%s", p);
+    size_t l = strlen(out);
+    if (l > 6 && strncmp(out, "__", 2) == 0 && strcmp(out + l - 4, "_chk") == 0) {
+        memmove(out, out + 2, l - 2);
+        out[l - 6] = 0;
+    }
+    l = strlen(out);
+    if (l > 9 && strcmp(out + l - 9, "_unlocked") == 0) out[l - 9] = 0;
+    l = strlen(out);
+    if (l > 2 && strcmp(out + l - 2, "64") == 0) {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "%.*s", (int)(l - 2), out);
+        if (tab_find(tmp) || uncovered_how(tmp)) snprintf(out, n, "%s", tmp);
+    }
+    if (strcmp(out, "_IO_getc") == 0) snprintf(out, n, "getc");
+}
+
+/* ---- --why SYMBOL ------------------------------------------------------ */
+
+static int why(const char *lib, const char *sym)
+{
+    if (load_table(lib) != 0) return 127;
+    char b[64];
+    base_name(sym, b, sizeof b);
+    if (strcmp(b, sym) != 0) printf("%s: a variant of %s, which decides\n", sym, b);
+    struct tab_ent *e = tab_find(b);
+    const char *how = uncovered_how(b);
+    if (e && strcmp(e->state, "patched") == 0) {
+        char up[16];
+        size_t i;
+        for (i = 0; e->sub[i] && i + 1 < sizeof up; i++)
+            up[i] = (char)toupper((unsigned char)e->sub[i]);
+        up[i] = 0;
+        printf("%s: patched (subsystem %s): a call that would block waits on the hub while the\n"
+               "  other greenlets run; GEVENT_PATCH_%s=0 or gevent-run --no-%s switches it off\n",
+               b, e->sub, up, e->sub);
+        if (how) printf("  but note: %s (passed to libc as is)\n", how);
+        return 0;
+    }
+    if (e) {
+        printf("%s: in the shim's table (subsystem %s) but %s:\n"
+               "  calls go straight to libc: if one waits, the whole OS thread waits,\n"
+               "  every greenlet of the program with it\n",
+               b, e->sub, e->state);
+        if (how) printf("  %s\n", how);
+        return 1;
+    }
+    if (how) {
+        printf("%s: not interposed by the shim, and %s.\n"
+               "  While it waits, the OS thread waits: every greenlet of the program with it.\n",
+               b, how);
+        return 1;
+    }
+    printf("%s: not interposed: not a call the shim knows to block; it runs as usual\n", b);
+    return 1;
+}
+
+/* ---- --check PROGRAM: the dynamic symbols it imports --------------------- */
+
+struct obj {
+    char path[PATH_MAX];
+    char name[128];
+};
+static struct obj *objs;
+static int nobjs;
+
+struct imp {
+    char name[64]; /* base name */
+    char raw[64];
+    char by[256]; /* which objects import it */
+};
+static struct imp *imps;
+static int nimps;
+
+static void add_import(const char *raw, const char *objname)
+{
+    char b[64];
+    base_name(raw, b, sizeof b);
+    if (!tab_find(b) && !uncovered_how(b)) return;
+    for (int i = 0; i < nimps; i++)
+        if (strcmp(imps[i].name, b) == 0) {
+            if (!strstr(imps[i].by, objname) &&
+                strlen(imps[i].by) + strlen(objname) + 3 < sizeof imps[i].by) {
+                strcat(imps[i].by, ", ");
+                strcat(imps[i].by, objname);
+            }
+            return;
+        }
+    struct imp *t = realloc(imps, (size_t)(nimps + 1) * sizeof *t);
+    if (!t) return;
+    imps = t;
+    snprintf(imps[nimps].name, sizeof imps[nimps].name, "%s", b);
+    snprintf(imps[nimps].raw, sizeof imps[nimps].raw, "%s", raw);
+    snprintf(imps[nimps].by, sizeof imps[nimps].by, "%s", objname);
+    nimps++;
+}
+
+static int have_obj(const char *name)
+{
+    for (int i = 0; i < nobjs; i++)
+        if (strcmp(objs[i].name, name) == 0) return 1;
+    return 0;
+}
+
+static int add_obj(const char *path, const char *name)
+{
+    struct obj *t = realloc(objs, (size_t)(nobjs + 1) * sizeof *t);
+    if (!t) return -1;
+    objs = t;
+    snprintf(objs[nobjs].path, sizeof objs[nobjs].path, "%s", path);
+    snprintf(objs[nobjs].name, sizeof objs[nobjs].name, "%s", name);
+    nobjs++;
+    return 0;
+}
+
+/* Where the dynamic loader would look, roughly: RUNPATH/RPATH, then
+ * LD_LIBRARY_PATH, /etc/ld.so.conf.d, the standard directories. */
+static char **libdirs;
+static int nlibdirs;
+
+static void add_dir(const char *d)
+{
+    if (!*d) return;
+    for (int i = 0; i < nlibdirs; i++)
+        if (strcmp(libdirs[i], d) == 0) return;
+    char **t = realloc(libdirs, (size_t)(nlibdirs + 1) * sizeof *t);
+    if (!t) return;
+    libdirs = t;
+    libdirs[nlibdirs++] = strdup(d);
+}
+
+static void add_path_list(const char *list, const char *origin)
+{
+    char *copy = strdup(list), *save = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char buf[PATH_MAX];
+        if (strncmp(d, "$ORIGIN", 7) == 0)
+            snprintf(buf, sizeof buf, "%s%s", origin, d + 7);
+        else if (strncmp(d, "${ORIGIN}", 9) == 0)
+            snprintf(buf, sizeof buf, "%s%s", origin, d + 9);
+        else
+            snprintf(buf, sizeof buf, "%s", d);
+        add_dir(buf);
+    }
+    free(copy);
+}
+
+static void add_system_dirs(void)
+{
+    const char *llp = getenv("LD_LIBRARY_PATH");
+    if (llp) add_path_list(llp, ".");
+    glob_t g;
+    if (glob("/etc/ld.so.conf.d/*.conf", 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            FILE *f = fopen(g.gl_pathv[i], "r");
+            char line[PATH_MAX];
+            while (f && fgets(line, sizeof line, f)) {
+                line[strcspn(line, " \t\r\n#")] = 0;
+                if (line[0] == '/') add_dir(line);
+            }
+            if (f) fclose(f);
+        }
+        globfree(&g);
+    }
+    const char *std[] = {
+        "/lib/x86_64-linux-gnu",  "/usr/lib/x86_64-linux-gnu",  "/lib64", "/usr/lib64",
+        "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib",   "/usr/lib"};
+    for (size_t i = 0; i < sizeof std / sizeof std[0]; i++) add_dir(std[i]);
+}
+
+/* Reads one ELF object's dynamic section and symbol table: its undefined
+ * (imported) function symbols and its DT_NEEDED names. */
+static int scan_elf(const char *path, const char *objname, int machine_want, int *machine_out,
+                    char ***needed, int *nneeded)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+        close(fd);
+        return -1;
+    }
+    size_t sz = (size_t)st.st_size;
+    unsigned char *m = mmap(NULL, sz, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return -1;
+    int rc = -1;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64) goto out;
+    if (machine_want && eh->e_machine != machine_want) goto out;
+    if (machine_out) *machine_out = eh->e_machine;
+    if (eh->e_shoff == 0 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > sz) goto out;
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(m + eh->e_shoff);
+    char origin[PATH_MAX];
+    snprintf(origin, sizeof origin, "%s", path);
+    char *sl = strrchr(origin, '/');
+    if (sl)
+        *sl = 0;
+    else
+        snprintf(origin, sizeof origin, ".");
+    for (int i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_link >= eh->e_shnum) continue;
+        const Elf64_Shdr *strs = &sh[sh[i].sh_link];
+        if (strs->sh_offset + strs->sh_size > sz || sh[i].sh_offset + sh[i].sh_size > sz) continue;
+        const char *str = (const char *)m + strs->sh_offset;
+        if (sh[i].sh_type == SHT_DYNSYM && sh[i].sh_entsize == sizeof(Elf64_Sym)) {
+            const Elf64_Sym *sy = (const Elf64_Sym *)(m + sh[i].sh_offset);
+            size_t n = sh[i].sh_size / sizeof *sy;
+            for (size_t k = 1; k < n; k++) {
+                int bind = ELF64_ST_BIND(sy[k].st_info), type = ELF64_ST_TYPE(sy[k].st_info);
+                if (sy[k].st_shndx != SHN_UNDEF || sy[k].st_name >= strs->sh_size) continue;
+                if (bind != STB_GLOBAL && bind != STB_WEAK) continue;
+                if (type != STT_FUNC && type != STT_NOTYPE) continue;
+                add_import(str + sy[k].st_name, objname);
+            }
+        } else if (sh[i].sh_type == SHT_DYNAMIC && needed) {
+            const Elf64_Dyn *d = (const Elf64_Dyn *)(m + sh[i].sh_offset);
+            size_t n = sh[i].sh_size / sizeof *d;
+            for (size_t k = 0; k < n && d[k].d_tag != DT_NULL; k++) {
+                if (d[k].d_un.d_val >= strs->sh_size) continue;
+                const char *v = str + d[k].d_un.d_val;
+                if (d[k].d_tag == DT_NEEDED) {
+                    char **t = realloc(*needed, (size_t)(*nneeded + 1) * sizeof *t);
+                    if (!t) continue;
+                    *needed = t;
+                    (*needed)[(*nneeded)++] = strdup(v);
+                } else if (d[k].d_tag == DT_RUNPATH || d[k].d_tag == DT_RPATH) {
+                    add_path_list(v, origin);
+                }
+            }
+        }
+    }
+    rc = 0;
+out:
+    munmap(m, sz);
+    return rc;
+}
+
+static const char *base_of(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* Compares by base name, so the report is sorted and stable. */
+static int imp_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct imp *)a)->name, ((const struct imp *)b)->name);
+}
+
+static int check(const char *lib, const char *prog)
+{
+    char path[PATH_MAX];
+    if (!strchr(prog, '/')) { /* as execvp would find it */
+        const char *pathenv = getenv("PATH");
+        char *copy = strdup(pathenv ? pathenv : "/usr/bin:/bin"), *save = NULL;
+        path[0] = 0;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+            snprintf(path, sizeof path, "%s/%s", d, prog);
+            if (access(path, X_OK) == 0) break;
+            path[0] = 0;
+        }
+        free(copy);
+        if (!path[0]) {
+            fprintf(stderr, "gevent-run: --check: %s: not found in PATH\n", prog);
+            return 2;
+        }
+    } else {
+        snprintf(path, sizeof path, "%s", prog);
+    }
+    if (load_table(lib) != 0) return 127;
+    int machine = 0;
+    char **needed = NULL;
+    int nneeded = 0;
+    add_obj(path, base_of(path));
+    if (scan_elf(path, base_of(path), 0, &machine, &needed, &nneeded) != 0) {
+        fprintf(stderr, "gevent-run: --check: %s: not a 64-bit ELF program with section headers\n",
+                path);
+        return 2;
+    }
+    add_system_dirs();
+    /* Breadth first over DT_NEEDED, each library once. libc and the loader
+     * define the calls rather than import them; the shim is not the program. */
+    int missing = 0;
+    for (int i = 0; i < nneeded; i++) {
+        const char *n = needed[i];
+        if (have_obj(n) || strncmp(n, "ld-linux", 8) == 0 || strcmp(n, "libgevent_patch.so") == 0)
+            continue;
+        int found = 0;
+        for (int k = 0; k < nlibdirs && !found; k++) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/%s", libdirs[k], n);
+            if (access(p, R_OK) != 0) continue;
+            if (strncmp(n, "libc.so", 7) == 0) { /* its imports are its own business */
+                found = 1;
+                add_obj(p, n);
+                break;
+            }
+            if (scan_elf(p, n, machine, NULL, &needed, &nneeded) == 0) {
+                found = 1;
+                add_obj(p, n);
+            }
+        }
+        if (!found) {
+            printf("warning: %s: library not found; its imports are not checked\n", n);
+            missing++;
+        }
+    }
+    qsort(imps, (size_t)nimps, sizeof *imps, imp_cmp);
+    int ncov = 0, noff = 0, nblock = 0, nmaybe = 0;
+    printf("%s: %d object(s) scanned:", path, nobjs);
+    for (int i = 0; i < nobjs; i++) printf(" %s", objs[i].name);
+    printf("\n");
+    for (int pass = 0; pass < 4; pass++) {
+        for (int i = 0; i < nimps; i++) {
+            struct tab_ent *e = tab_find(imps[i].name);
+            const char *how = uncovered_how(imps[i].name);
+            int cls = e && strcmp(e->state, "patched") == 0  ? 0
+                      : e                                    ? 1
+                      : how && strncmp(how, "maybe", 5) == 0 ? 3
+                                                             : 2;
+            if (cls != pass) continue;
+            switch (cls) {
+            case 0:
+                printf("  covered    %-24s %-7s by %s\n", imps[i].name, e->sub, imps[i].by);
+                ncov++;
+                break;
+            case 1:
+                printf("  off        %-24s %-7s %s, by %s\n", imps[i].name, e->sub, e->state,
+                       imps[i].by);
+                noff++;
+                break;
+            case 2:
+                printf("  BLOCKING   %-24s %s, by %s\n", imps[i].name, how, imps[i].by);
+                nblock++;
+                break;
+            default:
+                printf("  maybe      %-24s %s, by %s\n", imps[i].name, how + 7, imps[i].by);
+                nmaybe++;
+            }
+        }
+    }
+    printf("summary: %d covered, %d in the table but off, %d blocking call(s) not covered, "
+           "%d that may block\n",
+           ncov, noff, nblock, nmaybe);
+    return noff + nblock > 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     int list = 0, i;
+    const char *why_sym = NULL, *check_prog = NULL;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -98,6 +600,18 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--list") == 0) {
             list = 1;
+        } else if (strcmp(a, "--why") == 0 || strcmp(a, "--check") == 0) {
+            if (++i >= argc) {
+                fprintf(stderr, "gevent-run: %s needs an argument\n", a);
+                return 2;
+            }
+            *(a[2] == 'w' ? &why_sym : &check_prog) = argv[i];
+        } else if (strcmp(a, "--dump-signal") == 0) {
+            if (++i >= argc) {
+                fprintf(stderr, "gevent-run: --dump-signal needs a signal name or number\n");
+                return 2;
+            }
+            setenv("GEVENT_DUMP_SIGNAL", argv[i], 1); /* the library validates it */
         } else if (strcmp(a, "--report") == 0) {
             setenv("GEVENT_REPORT", "1", 1);
         } else if (strcmp(a, "--stats") == 0) {
@@ -117,9 +631,15 @@ int main(int argc, char **argv)
     }
     const char *lib = find_lib();
     if (!lib) {
-        fprintf(stderr, "gevent-run: cannot find %s next to gevent-run or in %s\n", LIBNAME, GP_LIBDIR);
+        fprintf(stderr, "gevent-run: cannot find %s next to gevent-run or in %s\n", LIBNAME,
+                GP_LIBDIR);
         return 127;
     }
+    if (why_sym) {
+        fflush(stdout);
+        return why(lib, why_sym);
+    }
+    if (check_prog) return check(lib, check_prog);
     if (list) {
         /* Loading the library runs its constructor, which checks the
          * variables exactly as it would for the program. */
@@ -139,7 +659,8 @@ int main(int argc, char **argv)
     }
     const char *old = getenv("LD_PRELOAD");
     char *preload;
-    if (asprintf(&preload, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "") < 0) return 127;
+    if (asprintf(&preload, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "") < 0)
+        return 127;
     setenv("LD_PRELOAD", preload, 1);
     execvp(argv[i], argv + i);
     fprintf(stderr, "gevent-run: %s: %s\n", argv[i], strerror(errno));
