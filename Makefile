@@ -52,7 +52,7 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
-TEST_DEPS := gcc make procps binutils valgrind
+TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
 
 .PHONY: all deps check-deps test demo bench install uninstall clean format legacy
@@ -122,11 +122,15 @@ install: all
 	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/libgevent_patch.so
 	install -m 755 $(RUN) $(DESTDIR)$(BINDIR)/gevent-run
 	install -m 644 shim/gevent_patch.h $(DESTDIR)$(INCDIR)/gevent_patch.h
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 man/gevent-run.1 $(DESTDIR)$(MANDIR)/man1/gevent-run.1
+	install -m 644 man/libgevent_patch.7 $(DESTDIR)$(MANDIR)/man7/libgevent_patch.7
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libgevent_patch.so $(DESTDIR)$(BINDIR)/gevent-run \
 	  $(DESTDIR)$(INCDIR)/gevent_patch.h
+	rm -f $(DESTDIR)$(MANDIR)/man1/gevent-run.1 $(DESTDIR)$(MANDIR)/man7/libgevent_patch.7
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 format:
