@@ -207,8 +207,9 @@ struct hub_stats {
 };
 extern int hub_stats_on;
 extern struct hub_stats hub_stats;
-/* Set by the shim when stats are on: called in the waiting greenlet after each
- * park, with how long it was parked (the greenlet's stat_sym names the call). */
+/* Set by the shim when stats are on: called in the waiting greenlet before
+ * each park with -1, and after it with how long it was parked (the
+ * greenlet's stat_sym names the call). */
 extern void (*hub_wait_hook)(gl_t *g, int64_t parked_ns);
 /* Set by the shim: appends a description of where g was created (its start
  * routine) to buf, for the dump. */

@@ -23,7 +23,7 @@ static void default_stack(void)
 
 static void gp_atexit(void)
 {
-    if (gp_stats) gp_stats_print();
+    if (gp_stats) gp_stats_exit();
 }
 
 __attribute__((constructor(101))) static void gp_init(void)

@@ -3,9 +3,11 @@
  *
  * Counting is split so the hot path stays cheap: gp_enter counts calls and
  * names the call in progress in the greenlet (stat_sym); the hub calls
- * stats_wait after each park, which charges the time to that symbol and
- * counts the call as "had to wait" once, however often it parked. */
+ * stats_wait as each park begins, which counts the call as "had to wait"
+ * once however often it parks, and as it ends, which charges the time to
+ * that symbol. A wait still in progress at exit is counted, its time not. */
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,12 +22,14 @@ static void stats_wait(gl_t *g, int64_t ns)
 {
     int s = g->stat_sym;
     if (s == 0) return; /* parked outside a patched call (e.g. at exit) */
-    int id = (s > 0 ? s : -s) - 1;
-    if (s > 0) {
-        gp_syms[id].waits++;
-        g->stat_sym = -s;
+    if (ns < 0) {       /* a park begins: the call waits, count it once */
+        if (s > 0) {
+            gp_syms[s - 1].waits++;
+            g->stat_sym = -s;
+        }
+        return;
     }
-    gp_syms[id].wait_ns += ns;
+    gp_syms[(s > 0 ? s : -s) - 1].wait_ns += ns;
 }
 
 /* "name+0xoff (module+0xoff)": the symbol when the module exports it, and
@@ -70,6 +74,45 @@ static void stats_origin(gl_t *g, char *buf, size_t n)
     }
 }
 
+/* A fatal signal skips atexit: print the table first, then die of the
+ * signal as the program would have (SA_RESETHAND restored the default,
+ * SA_NODEFER lets the re-raise through at once). The table is written with
+ * dprintf from counters nobody locks, so this is safe enough for a process
+ * that is about to end anyway. */
+static volatile sig_atomic_t stats_printed;
+
+static void stats_fatal(int sig)
+{
+    if (!stats_printed) {
+        stats_printed = 1;
+        gp_stats_print();
+    }
+    raise(sig);
+}
+
+static void stats_on_fatal_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGPIPE, SIGALRM};
+    /* libc's own sigaction: the signal patch must not take this for the
+     * program's handler. */
+    int (*act)(int, const struct sigaction *, struct sigaction *) =
+        (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
+    if (!act) act = sigaction;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        /* Only where the default action would kill silently: a handler or
+         * SIG_IGN the program inherited stays as it is. */
+        if (sigs[i] == gp_config.dump_signal || act(sigs[i], NULL, &old) != 0 ||
+            old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = stats_fatal;
+        sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        act(sigs[i], &sa, NULL);
+    }
+}
+
 void gp_stats_init(void)
 {
     hub_origin_hook = stats_origin;
@@ -77,6 +120,16 @@ void gp_stats_init(void)
     stats_t0 = hub_now_ns(CLOCK_MONOTONIC);
     hub_wait_hook = stats_wait;
     hub_stats_on = 1;
+    stats_on_fatal_signals();
+}
+
+/* At exit: once, even if a fatal signal printed already. */
+void gp_stats_exit(void)
+{
+    if (!stats_printed) {
+        stats_printed = 1;
+        gp_stats_print();
+    }
 }
 
 static void human(size_t v, char *buf, size_t n)

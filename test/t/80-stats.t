@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GEVENT_STATS=1: the exit table counts the calls a program is known to make.
 . "$(dirname "$0")/../lib.sh"
-plan 16
+plan 19
 same_native_and_shim "stats_known: same output natively and under the shim" "$L/stats_known"
 out=$(GEVENT_STATS=1 shim "$L/stats_known" 2>"$T/err"); rc=$?
 err=$(cat "$T/err")
@@ -26,3 +26,19 @@ err=$(shim "$L/stats_known" 2>&1 >/dev/null)
 is "$err" "" "without GEVENT_STATS: no table"
 err=$(GEVENT_STATS=1 GEVENT_PATCH_TIME=0 shim "$L/stats_known" 2>&1 >/dev/null)
 ! grep -q "stats: time " <<<"$err"; ok $? "a switched-off subsystem's calls are not counted (GEVENT_PATCH_TIME=0)"
+# A fatal signal skips atexit: the table is printed before dying of it.
+GEVENT_STATS=1 LD_PRELOAD=$LIB "$L/dump_me" 5 >"$T/out" 2>"$T/err" &
+pid=$!
+STARTED+=($pid)
+for _ in $(seq 200); do grep -q ready "$T/out" && break; sleep 0.05; done
+kill -TERM "$pid"; { wait "$pid"; } 2>/dev/null; rc=$?
+is "$rc" 143 "SIGTERM under GEVENT_STATS=1: still dies of SIGTERM (status 143)"
+err=$(cat "$T/err")
+is "$(row pthread_mutex_lock)" "2 1" "... after printing the table, a wait still in progress counted (mutex_lock 2 calls, 1 wait)"
+# An inherited SIG_IGN is left alone.
+(trap '' TERM; GEVENT_STATS=1 LD_PRELOAD=$LIB exec "$L/dump_me" 1 >"$T/out" 2>"$T/err") &
+pid=$!
+STARTED+=($pid)
+for _ in $(seq 200); do grep -q ready "$T/out" && break; sleep 0.05; done
+kill -TERM "$pid"; wait "$pid"; rc=$?
+is "$rc" 0 "an ignored SIGTERM stays ignored under GEVENT_STATS=1"
