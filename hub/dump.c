@@ -120,16 +120,69 @@ void hub_would_block_forever(void)
 static struct ev_loop *dump_loop;
 static ev_async dump_async;
 
+static volatile sig_atomic_t dump_pending;
+
 static void on_dump(struct ev_loop *loop, ev_async *w, int revents)
 {
     (void)loop, (void)w, (void)revents;
+    dump_pending = 0;
     hub_dump(2);
+}
+
+/* Async-signal-safe formatting for the one line the handler may write. */
+static char *put_s(char *p, char *end, const char *s)
+{
+    while (s && *s && p < end) *p++ = *s++;
+    return p;
+}
+
+static char *put_u(char *p, char *end, unsigned long v, unsigned base)
+{
+    char tmp[24];
+    int n = 0;
+    do tmp[n++] = "0123456789abcdef"[v % base];
+    while ((v /= base) && n < (int)sizeof tmp);
+    while (n && p < end) *p++ = tmp[--n];
+    return p;
+}
+
+/* The hub has not run since the last request: the running greenlet neither
+ * waits nor yields. Say which one, from what it left in its record (plain
+ * reads, write(2)): that is the CPU-bound loop or the uncovered blocking
+ * call the user is looking for. */
+static void dump_stuck(void)
+{
+    char buf[256], *p = buf, *end = buf + sizeof buf - 1;
+    gl_t *g = hub_tls.cur;
+    p = put_s(p, end, "gevent_patch: dump still pending: the hub has not run since it was asked; ");
+    if (!g || g->is_hub || hub_tls.hub == NULL) {
+        p = put_s(p, end, "the signal arrived on another OS thread\n");
+    } else {
+        p = put_s(p, end, "greenlet ");
+        p = put_u(p, end, g->id, 10);
+        if (g->name[0]) {
+            p = put_s(p, end, " \"");
+            p = put_s(p, end, g->name);
+            p = put_s(p, end, "\"");
+        }
+        p = put_s(p, end,
+                  " is running and has not yielded (CPU-bound, or blocked in a call the "
+                  "shim does not cover); its last patched call: ");
+        p = put_s(p, end, g->op ? g->op : "none");
+        p = put_s(p, end, " from 0x");
+        p = put_u(p, end, (unsigned long)g->op_ra, 16);
+        p = put_s(p, end, "\n");
+    }
+    ssize_t r = write(2, buf, (size_t)(p - buf));
+    (void)r;
 }
 
 static void dump_handler(int sig)
 {
     (void)sig;
     int e = errno;
+    if (dump_pending) dump_stuck();
+    dump_pending = 1;
     if (dump_loop) ev_async_send(dump_loop, &dump_async);
     errno = e;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GEVENT_DUMP_SIGNAL: the hub prints every greenlet and what it waits on.
 . "$(dirname "$0")/../lib.sh"
-plan 21
+plan 23
 # read and waitpid are hooked by the io and os subsystems; ask this build.
 extra=() have_read=0 have_wait=0
 "$RUN" --why read >/dev/null && have_read=1 && extra+=(read)
@@ -58,6 +58,19 @@ kill -USR1 "$pid"; wait_for "$T/err2" "end of dump"
 kill -USR1 "$pid"; for _ in $(seq 100); do [ "$(grep -c 'end of dump' "$T/err2")" -ge 2 ] && break; sleep 0.05; done
 wait "$pid"; rc=$?
 is "$rc/$(grep -c 'end of dump' "$T/err2")" "0/2" "GEVENT_DUMP_SIGNAL=10: two SIGUSR1, two dumps, normal exit"
+# A greenlet that never yields holds the dump back; a second request says
+# which greenlet is running (from the signal handler, with write(2) only).
+GEVENT_DUMP_SIGNAL=SIGUSR2 LD_PRELOAD=$LIB "$L/dump_me" 2 spin >"$T/out4" 2>"$T/err4" &
+pid=$!
+STARTED+=($pid)
+wait_for "$T/out4" "^ready"
+sleep 0.6
+kill -USR2 "$pid"; sleep 0.2; kill -USR2 "$pid"
+wait_for "$T/err4" "dump still pending"
+like "$(cat "$T/err4")" "dump still pending: .*greenlet [0-9]+ \"spinner\" is running and has not yielded.*last patched call: nanosleep" \
+    "a CPU-bound greenlet: a second dump request names it"
+wait "$pid"; rc=$?
+is "$rc" 0 "and the program still ends normally"
 # Opt-in: without the variable the signal keeps its default action.
 LD_PRELOAD=$LIB "$L/dump_me" 2 >"$T/out3" 2>"$T/err3" &
 pid=$!
