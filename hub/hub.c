@@ -33,7 +33,7 @@ static void hub_main(void *arg);
 void gl_switch(gl_t *from, gl_t *to)
 {
     if (hub_stack_overflowed(from)) hub_stack_overflow_die(from);
-    if (__builtin_expect(hub_stats_on, 0)) hub_stats_switch(from);
+    if (__builtin_expect(hub_stats_on, 0)) hub_stats.switches++;
     from->err = errno;
     from->herr = h_errno;
     hub_tls.cur = to;
@@ -238,7 +238,7 @@ int hub_switch_out(void)
     if (__builtin_expect(hub_stats_on, 0)) {
         /* The coarse clock costs a quarter of the precise one; its tick
          * (1-4 ms) errs either way with equal odds, so sums stay right. */
-        if (hub_wait_hook) hub_wait_hook(self, -1); /* a wait begins */
+        hub_stats_park(self); /* a wait begins: depth, and the hook */
         int64_t t0 = hub_now_ns(CLOCK_MONOTONIC_COARSE);
         gl_switch(self, h->hub_gl);
         int64_t dt = hub_now_ns(CLOCK_MONOTONIC_COARSE) - t0;

@@ -201,7 +201,7 @@ struct hub_stats {
     unsigned long switches;    /* context switches, the hub's included */
     unsigned long alive, peak_alive;
     size_t stack_bytes, peak_stack_bytes; /* stack reserved by live greenlets */
-    size_t deepest;            /* deepest stack use seen at a switch, bytes */
+    size_t deepest;            /* deepest stack use seen when a greenlet parked, bytes */
     unsigned long parks;       /* times a greenlet was switched out to wait */
     int64_t parked_ns;         /* total time parked */
 };

@@ -60,6 +60,6 @@ void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
 
 /* stats.c: called only when hub_stats_on */
 void hub_stats_link(gl_t *g, int delta);
-void hub_stats_switch(gl_t *from);
+void hub_stats_park(gl_t *self);
 
 #endif

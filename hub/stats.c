@@ -23,15 +23,15 @@ void hub_stats_link(gl_t *g, int delta)
     }
 }
 
-void hub_stats_switch(gl_t *from)
+void hub_stats_park(gl_t *self)
 {
-    hub_stats.switches++;
-    /* How deep the switched-out greenlet's stack is right now: a lower
-     * bound of its peak, enough to tell whether GEVENT_STACK_SIZE is sane. */
-    if (from->stack_size && !from->is_hub) {
+    /* How deep the parking greenlet's stack is right now: a lower bound of
+     * its peak, enough to tell whether GEVENT_STACK_SIZE is sane. */
+    if (self->stack_size && !self->is_hub) {
         char *sp = __builtin_frame_address(0);
-        char *top = from->stack_lo + from->stack_size;
-        if (sp >= from->stack_lo && sp < top && (size_t)(top - sp) > hub_stats.deepest)
+        char *top = self->stack_lo + self->stack_size;
+        if (sp >= self->stack_lo && sp < top && (size_t)(top - sp) > hub_stats.deepest)
             hub_stats.deepest = (size_t)(top - sp);
     }
+    if (hub_wait_hook) hub_wait_hook(self, -1);
 }

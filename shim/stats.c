@@ -172,7 +172,7 @@ void gp_stats_print(void)
     human(hub_stats.deepest, deep, sizeof deep);
     dprintf(2,
             "%s greenlets created %lu, peak alive %lu, switches %lu, parks %lu (%.6f s)\n"
-            "%s stack: peak reserved %s, deepest use seen at a switch %s\n",
+            "%s stack: peak reserved %s, deepest use seen at a wait %s\n",
             P, hub_stats.created, hub_stats.peak_alive, hub_stats.switches, hub_stats.parks,
             (double)hub_stats.parked_ns / 1e9, P, res, deep);
 }
