@@ -218,4 +218,27 @@ extern void (*hub_origin_hook)(gl_t *g, char *buf, size_t n);
  * the loop (ev_async), the hub greenlet prints when it next runs. 0 or errno. */
 int hub_dump_on_signal(int signo);
 
+
+/* ---- children and fork (hub/child.c, hub/fork.c; the os and signal
+ * patches) ------------------------------------------------------------------ */
+
+/* SIGCHLD arrivals, counted. Read before trying a real wait with WNOHANG;
+ * hub_child_wait(gen, ...) then returns at once if one came in between. */
+unsigned hub_child_gen(void);
+/* Async-signal-safe: a SIGCHLD arrived (or the set of children may have
+ * changed): bumps the count and wakes every greenlet in hub_child_wait. */
+void hub_child_notify(void);
+/* Greenlets (all hubs) in hub_child_wait now. */
+unsigned hub_child_waiters(void);
+/* Parks until hub_child_notify() after gen, or an interrupt (the code).
+ * reliable: the caller knows hub_child_notify() runs on every SIGCHLD; the
+ * hub owning libev's default loop then parks for good, any other hub (or
+ * !reliable) polls instead, 1 ms << round up to 50 ms, returning 0 on each
+ * tick so the caller retries. pid is what the dump shows. */
+int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round);
+/* In a fork child: only the calling greenlet survives, the loop is
+ * re-initialised. Runs from a pthread_atfork child handler registered before
+ * any of the program's; callable again harmlessly. */
+void hub_fork_child(void);
+
 #endif

@@ -1,0 +1,107 @@
+/* Waiting for children: SIGCHLD arrivals, counted, and the greenlets parked
+ * until the next one.
+ *
+ * The hub never reaps a child itself (libev's own SIGCHLD reaper is kept
+ * off by the signal patch): a waiting greenlet retries the real wait call
+ * with WNOHANG each time a SIGCHLD arrives, so the kernel decides who gets
+ * which status, exactly as natively. Only the hub owning libev's default
+ * loop is poked from the signal handler (that loop lives as long as the
+ * process); greenlets of other hubs poll with a backoff. */
+#include <errno.h>
+
+#include "hub_int.h"
+
+#define POLL_MIN_NS (1 * 1000000LL)
+#define POLL_MAX_NS (50 * 1000000LL)
+
+static volatile unsigned child_gen; /* SIGCHLD arrivals (and other nudges) */
+static struct hub *child_hub;       /* the hub the handler pokes */
+static ev_async child_async;        /* on child_hub's loop, started once */
+static volatile int child_async_on; /* set once child_async is started */
+static hub_wq child_wq;             /* greenlets of child_hub in hub_child_wait */
+static unsigned child_waiters;      /* all hubs: greenlets in hub_child_wait */
+
+unsigned hub_child_gen(void)
+{
+    return __atomic_load_n(&child_gen, __ATOMIC_ACQUIRE);
+}
+
+unsigned hub_child_waiters(void)
+{
+    return __atomic_load_n(&child_waiters, __ATOMIC_RELAXED);
+}
+
+void hub_child_notify(void)
+{
+    __atomic_add_fetch(&child_gen, 1, __ATOMIC_ACQ_REL);
+    /* ev_async_send is async-signal-safe and thread-safe */
+    if (__atomic_load_n(&child_async_on, __ATOMIC_ACQUIRE))
+        ev_async_send(child_hub->loop, &child_async);
+}
+
+static void on_child_async(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop, (void)w, (void)revents;
+    hub_wq_wake_all(&child_wq);
+}
+
+/* The calling hub is the one the handler pokes (starting the watcher on
+ * first use), or cannot be. */
+static int child_hub_is_me(struct hub *h)
+{
+    if (child_hub) return child_hub == h;
+    if (!ev_is_default_loop(h->loop)) return 0;
+    ev_async_init(&child_async, on_child_async);
+    ev_async_start(h->loop, &child_async);
+    child_hub = h;
+    __atomic_store_n(&child_async_on, 1, __ATOMIC_RELEASE);
+    return 1;
+}
+
+int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
+{
+    gl_t *self = gl_self();
+    struct hub *h = self->hub;
+    if (hub_child_gen() != gen) return 0; /* a SIGCHLD came in meanwhile */
+    __atomic_add_fetch(&child_waiters, 1, __ATOMIC_RELAXED);
+    int r;
+    if (reliable && child_hub_is_me(h)) {
+        /* the wait queue has no waker of its own: the handler is ours */
+        hub_waiter w = {0};
+        h->wakers++;
+        self->wsince = hub_now_ns(CLOCK_MONOTONIC);
+        w.gl = self;
+        w.next = NULL;
+        w.prev = child_wq.tail;
+        if (child_wq.tail)
+            child_wq.tail->next = &w;
+        else
+            child_wq.head = &w;
+        child_wq.tail = &w;
+        self->wq_q = &child_wq;
+        self->wq_w = &w;
+        self->wkind = HUB_W_CHILD;
+        self->wobj = pid;
+        self->wevents = 0;
+        r = gl_park(hub_never());
+        h->wakers--;
+    } else {
+        /* nothing will poke this hub: poll, often at first, then less */
+        int64_t step = round < 6 ? POLL_MIN_NS << round : POLL_MAX_NS;
+        if (step > POLL_MAX_NS) step = POLL_MAX_NS;
+        self->wkind = HUB_W_CHILD;
+        self->wobj = pid;
+        self->wsince = hub_now_ns(CLOCK_MONOTONIC);
+        r = gl_park(hub_after_ns(step));
+        if (r == ETIMEDOUT) r = 0;
+    }
+    __atomic_sub_fetch(&child_waiters, 1, __ATOMIC_RELAXED);
+    return r;
+}
+
+void hub_child_forked(void)
+{
+    /* the waiters were other greenlets: none of them exists in the child */
+    child_wq.head = child_wq.tail = NULL;
+    child_waiters = 0;
+}

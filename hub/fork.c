@@ -1,0 +1,66 @@
+/* The hub in a fork child.
+ *
+ * Only the forking thread survives a fork, so only the forking greenlet
+ * survives here. The others are dropped from the hub's lists without
+ * freeing or reusing their stacks: the child may still read data that
+ * lives on them (a buffer a dropped thread handed over, a waiter node on a
+ * wait queue). The loop is told it forked, so libev makes its own epoll
+ * set and signal pipe instead of sharing the parent's.
+ *
+ * Run from a pthread_atfork child handler registered by our constructor:
+ * glibc runs child handlers in registration order, so the hub is whole
+ * again before the program's own child handlers run, whoever called fork
+ * (the program, daemon(), a library), with or without the os patch. */
+#include <pthread.h>
+
+#include "hub_int.h"
+
+void hub_child_forked(void); /* child.c */
+
+void hub_fork_child(void)
+{
+    struct hub *h = hub_tls.hub;
+    gl_t *self = hub_tls.cur;
+    if (!h || !self) return;
+    ev_loop_fork(h->loop);
+
+    /* Every fd waiter was another greenlet: forget them, stop the watchers. */
+    for (int fd = 0; fd < h->nfdw; fd++) {
+        struct hub_fdw *f = h->fdw[fd];
+        if (!f) continue;
+        f->head = NULL;
+        ev_io_stop(h->loop, &f->io);
+    }
+
+    /* Drop every greenlet but the caller. A dropped one is marked dead so a
+     * timer of its that still fires, or an unlock that finds its node on a
+     * wait queue, never makes it runnable; its node is taken off the queue
+     * (which lives in the program's memory, e.g. a pthread_mutex_t). */
+    for (gl_t *g = h->all, *next; g; g = next) {
+        next = g->all_next;
+        if (g == self) continue;
+        hub_wq_unlink(g);
+        g->state = GL_DEAD;
+        g->all_next = g->all_prev = NULL;
+        if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, -1);
+    }
+    if (!self->is_hub) {
+        h->all = self;
+        self->all_next = self->all_prev = NULL;
+        h->nalive = 1;
+    } else { /* forked from a loop callback: no program greenlet survives */
+        h->all = NULL;
+        h->nalive = 0;
+    }
+    h->rq_head = h->rq_tail = NULL;
+    h->nparked = 0;
+    h->wakers = 0; /* what counted itself there belonged to the dropped */
+    h->since_poll = 0;
+    self->state = GL_RUNNING;
+    hub_child_forked();
+}
+
+__attribute__((constructor)) static void hub_fork_init(void)
+{
+    pthread_atfork(NULL, NULL, hub_fork_child);
+}
