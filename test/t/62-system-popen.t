@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Issue 6, acceptance 3: system("sleep 0.3") in 50 threads well under 2 s;
+# popen output read line by line from 20 threads is complete and correct.
+. "$(dirname "$0")/../lib.sh"
+plan 8
+sampled "$T/sys.out" shim "$L/system_many" 50 "sleep 0.3"
+is "$(cat "$T/sys.out")" "system ok 50/50, bad 0; exit 7 -> 7; shell available: yes" \
+    "shim: 50 concurrent system() calls all succeed, exact statuses"
+less_than "$ELAPSED" 2; ok $? "shim: 50 x system(\"sleep 0.3\") finished well under 2 s (took ${ELAPSED} s)"
+[ "$MAXTHREADS" -le 2 ]; ok $? "shim: Threads: at most 2 (saw $MAXTHREADS)"
+same_native_and_shim "system: same output natively" "$L/system_many" 10 "sleep 0.05"
+sampled "$T/popen.out" shim "$L/popen_many" 20 200
+head -1 "$T/popen.out" >"$T/p1"
+is "$(cat "$T/p1")" "popen readers complete and correct: 20/20, bad 0" \
+    "shim: 20 threads read their popen streams line by line, complete and correct"
+is "$RC" 0 "shim: exit status 0"
+diag "popen_many under the shim: ${ELAPSED} s"
+same_native_and_shim "popen/pclose: same output natively (statuses, w streams, bad modes, e)" \
+    "$L/popen_many" 5 50
+# the program's SIGCHLD reaper must not steal system()'s child
+out=$(shim "$L/proc_parity" 2>&1 | grep 'SIG_IGN: system')
+is "$out" "SIG_IGN: system(exit 3) -> -1" "system() with SIGCHLD ignored: -1, as glibc"
