@@ -1,0 +1,500 @@
+/* socket: sockets become non-blocking descriptions the shim owns; a call the
+ * program makes blocking waits on the hub instead of in the kernel. The
+ * program keeps its own view of O_NONBLOCK and SO_*TIMEO (see fdt.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "fdt.h"
+#include "patch.h"
+
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
+                       socklen_t *alen);
+
+/* ---- creating sockets ----------------------------------------------------- */
+
+int socket(int domain, int type, int protocol)
+{
+    if (!gp_enter(GP_SYM_socket)) return REAL(socket)(domain, type, protocol);
+    int fd = REAL(socket)(domain, type | SOCK_NONBLOCK, protocol);
+    if (fd >= 0) fdt_created_nb(fd, FDT_SOCKET, type & SOCK_NONBLOCK);
+    return fd;
+}
+
+int socketpair(int domain, int type, int protocol, int sv[2])
+{
+    if (!gp_enter(GP_SYM_socketpair)) return REAL(socketpair)(domain, type, protocol, sv);
+    int r = REAL(socketpair)(domain, type | SOCK_NONBLOCK, protocol, sv);
+    if (r == 0) { /* the kernel wrote sv: it is valid memory */
+        fdt_created_nb(sv[0], FDT_SOCKET, type & SOCK_NONBLOCK);
+        fdt_created_nb(sv[1], FDT_SOCKET, type & SOCK_NONBLOCK);
+    }
+    return r;
+}
+
+struct accept_ctx {
+    int fd;
+    struct sockaddr *addr;
+    socklen_t *alen;
+    int flags;
+};
+static ssize_t accept_op(void *c, int nb)
+{
+    struct accept_ctx *a = c;
+    (void)nb;
+    return REAL(accept4)(a->fd, a->addr, a->alen, a->flags | SOCK_NONBLOCK);
+}
+
+static int do_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
+{
+    struct fdt *e = fdt_get(fd);
+    struct accept_ctx a = {fd, addr, alen, flags};
+    int r;
+    if (e && e->user_nb) /* the program asked for EAGAIN: the kernel answers it */
+        r = REAL(accept4)(fd, addr, alen, flags | SOCK_NONBLOCK);
+    else if (e && e->kind == FDT_SOCKET)
+        r = (int)fdt_call(fd, e, HUB_IN, e->shim_nb, accept_op, &a);
+    else /* not a socket, or a bad fd: the kernel's own error */
+        return REAL(accept4)(fd, addr, alen, flags);
+    if (r >= 0) fdt_created_nb(r, FDT_SOCKET, flags & SOCK_NONBLOCK);
+    return r;
+}
+
+int accept(int fd, struct sockaddr *addr, socklen_t *alen)
+{
+    if (!gp_enter(GP_SYM_accept)) return REAL(accept)(fd, addr, alen);
+    return do_accept(fd, addr, alen, 0);
+}
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
+{
+    if (!gp_enter(GP_SYM_accept4)) return REAL(accept4)(fd, addr, alen, flags);
+    return do_accept(fd, addr, alen, flags);
+}
+
+int connect(int fd, const struct sockaddr *addr, socklen_t alen)
+{
+    if (!gp_enter(GP_SYM_connect)) return REAL(connect)(fd, addr, alen);
+    struct fdt *e = fdt_get(fd);
+    /* only a description we made non-blocking can be waited for here */
+    if (!e || e->kind != FDT_SOCKET || !e->shim_nb) return REAL(connect)(fd, addr, alen);
+    hub_deadline dl = fdt_deadline(e->sndtimeo_ns);
+    for (;;) {
+        int r = REAL(connect)(fd, addr, alen);
+        if (r == 0) return 0;
+        if (errno == EAGAIN) { /* AF_UNIX backlog full: a blocking connect waits */
+            int w = hub_wait_fd(fd, HUB_OUT, dl);
+            if (w == 0) continue;
+            errno = w == ETIMEDOUT ? EAGAIN : w;
+            return -1;
+        }
+        if (errno != EINPROGRESS) return -1;
+        int w = hub_wait_fd(fd, HUB_OUT, dl);
+        if (w == ETIMEDOUT) { /* SO_SNDTIMEO expiry reads EINPROGRESS natively */
+            errno = EINPROGRESS;
+            return -1;
+        }
+        if (w) {
+            errno = w;
+            return -1;
+        }
+        int err = 0;
+        socklen_t l = sizeof err;
+        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0) return -1;
+        if (err == 0) return 0;
+        errno = err;
+        return -1;
+    }
+}
+
+/* ---- sending and receiving ------------------------------------------------ */
+
+struct xfer {
+    int fd;
+    void *buf;
+    size_t n;
+    int flags;
+    struct sockaddr *addr;
+    socklen_t *alen; /* recvfrom */
+    socklen_t salen; /* sendto */
+    struct msghdr *msg;
+    struct mmsghdr *mm;
+    unsigned vlen;
+    struct timespec *tmo;
+};
+
+static ssize_t recvfrom_op(void *c, int nb)
+{
+    struct xfer *x = c;
+    return REAL(recvfrom)(x->fd, x->buf, x->n, x->flags | (nb ? MSG_DONTWAIT : 0), x->addr,
+                          x->alen);
+}
+static ssize_t sendto_op(void *c, int nb)
+{
+    struct xfer *x = c;
+    return REAL(sendto)(x->fd, x->buf, x->n, x->flags | (nb ? MSG_DONTWAIT : 0), x->addr, x->salen);
+}
+static ssize_t recvmsg_op(void *c, int nb)
+{
+    struct xfer *x = c;
+    return REAL(recvmsg)(x->fd, x->msg, x->flags | (nb ? MSG_DONTWAIT : 0));
+}
+static ssize_t sendmsg_op(void *c, int nb)
+{
+    struct xfer *x = c;
+    return REAL(sendmsg)(x->fd, x->msg, x->flags | (nb ? MSG_DONTWAIT : 0));
+}
+
+/* Should this socket call wait on the hub? Not for a non-blocking fd in the
+ * user's view, MSG_DONTWAIT, or anything that is not a socket we know. */
+static struct fdt *sock_waitable(int fd, int flags)
+{
+    if (flags & MSG_DONTWAIT) return NULL;
+    struct fdt *e = fdt_get(fd);
+    return fdt_waitable(e) && e->kind == FDT_SOCKET ? e : NULL;
+}
+
+static ssize_t do_recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+                           socklen_t *alen)
+{
+    struct fdt *e = sock_waitable(fd, flags);
+    if (!e) return REAL(recvfrom)(fd, buf, n, flags, addr, alen);
+    struct xfer x = {
+        .fd = fd, .buf = buf, .n = n, .flags = flags & ~MSG_WAITALL, .addr = addr, .alen = alen};
+    if (!(flags & MSG_WAITALL) || n == 0) return fdt_call(fd, e, HUB_IN, 1, recvfrom_op, &x);
+    /* MSG_WAITALL: natively the kernel waits for all n bytes (or EOF, error) */
+    size_t done = 0;
+    while (done < n) {
+        x.buf = (char *)buf + done;
+        x.n = n - done;
+        ssize_t r = fdt_call(fd, e, HUB_IN, 1, recvfrom_op, &x);
+        if (r < 0) return done ? (ssize_t)done : -1;
+        if (r == 0) break;
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+/* A blocking send on a stream socket returns once all of it is queued:
+ * keep going after partial sends, as the kernel would have. */
+static ssize_t do_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                         socklen_t alen)
+{
+    struct fdt *e = sock_waitable(fd, flags);
+    if (!e) return REAL(sendto)(fd, buf, n, flags, addr, alen);
+    struct xfer x = {.fd = fd,
+                     .buf = (void *)buf,
+                     .n = n,
+                     .flags = flags,
+                     .addr = (struct sockaddr *)addr,
+                     .salen = alen};
+    size_t done = 0;
+    do {
+        x.buf = (char *)buf + done;
+        x.n = n - done;
+        ssize_t r = fdt_call(fd, e, HUB_OUT, 1, sendto_op, &x);
+        if (r < 0) return done ? (ssize_t)done : -1;
+        if (r == 0) break;
+        done += (size_t)r;
+    } while (done < n);
+    return (ssize_t)done;
+}
+
+ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+    if (!gp_enter(GP_SYM_recv)) return REAL(recv)(fd, buf, n, flags);
+    return do_recvfrom(fd, buf, n, flags, NULL, NULL);
+}
+
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    if (n > buflen || !gp_enter(GP_SYM___recv_chk))
+        return REAL(__recv_chk)(fd, buf, n, buflen, flags); /* reports the overflow */
+    return do_recvfrom(fd, buf, n, flags, NULL, NULL);
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *alen)
+{
+    if (!gp_enter(GP_SYM_recvfrom)) return REAL(recvfrom)(fd, buf, n, flags, addr, alen);
+    return do_recvfrom(fd, buf, n, flags, addr, alen);
+}
+
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
+                       socklen_t *alen)
+{
+    if (n > buflen || !gp_enter(GP_SYM___recvfrom_chk))
+        return REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, alen);
+    return do_recvfrom(fd, buf, n, flags, addr, alen);
+}
+
+ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+    if (!gp_enter(GP_SYM_send)) return REAL(send)(fd, buf, n, flags);
+    return do_sendto(fd, buf, n, flags, NULL, 0);
+}
+
+ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+               socklen_t alen)
+{
+    if (!gp_enter(GP_SYM_sendto)) return REAL(sendto)(fd, buf, n, flags, addr, alen);
+    return do_sendto(fd, buf, n, flags, addr, alen);
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    if (!gp_enter(GP_SYM_recvmsg)) return REAL(recvmsg)(fd, msg, flags);
+    struct fdt *e = sock_waitable(fd, flags);
+    if (!e) return REAL(recvmsg)(fd, msg, flags);
+    struct xfer x = {.fd = fd, .msg = msg, .flags = flags};
+    return fdt_call(fd, e, HUB_IN, 1, recvmsg_op, &x);
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    if (!gp_enter(GP_SYM_sendmsg)) return REAL(sendmsg)(fd, msg, flags);
+    struct fdt *e = sock_waitable(fd, flags);
+    if (!e) return REAL(sendmsg)(fd, msg, flags);
+    struct xfer x = {.fd = fd, .msg = (struct msghdr *)msg, .flags = flags};
+    return fdt_call(fd, e, HUB_OUT, 1, sendmsg_op, &x);
+}
+
+/* recvmmsg/sendmmsg: wait until the first message can move, then move as
+ * many as the kernel takes without blocking. */
+static ssize_t recvmmsg_op(void *c, int nb)
+{
+    struct xfer *x = c;
+    return REAL(recvmmsg)(x->fd, x->mm, x->vlen, x->flags | (nb ? MSG_DONTWAIT : 0), NULL);
+}
+static ssize_t sendmmsg_op(void *c, int nb)
+{
+    struct xfer *x = c;
+    return REAL(sendmmsg)(x->fd, x->mm, x->vlen, x->flags | (nb ? MSG_DONTWAIT : 0));
+}
+
+int recvmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags, struct timespec *tmo)
+{
+    if (!gp_enter(GP_SYM_recvmmsg)) return REAL(recvmmsg)(fd, mm, vlen, flags, tmo);
+    struct fdt *e = sock_waitable(fd, flags);
+    if (!e || tmo) return REAL(recvmmsg)(fd, mm, vlen, flags, tmo);
+    struct xfer x = {.fd = fd, .mm = mm, .vlen = vlen, .flags = flags};
+    return (int)fdt_call(fd, e, HUB_IN, 1, recvmmsg_op, &x);
+}
+
+int sendmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags)
+{
+    if (!gp_enter(GP_SYM_sendmmsg)) return REAL(sendmmsg)(fd, mm, vlen, flags);
+    struct fdt *e = sock_waitable(fd, flags);
+    if (!e) return REAL(sendmmsg)(fd, mm, vlen, flags);
+    struct xfer x = {.fd = fd, .mm = mm, .vlen = vlen, .flags = flags};
+    return (int)fdt_call(fd, e, HUB_OUT, 1, sendmmsg_op, &x);
+}
+
+struct sf_ctx {
+    int out, in;
+    off_t *off;
+    size_t n;
+};
+static ssize_t sendfile_op(void *c, int nb)
+{
+    struct sf_ctx *s = c;
+    (void)nb;
+    return REAL(sendfile)(s->out, s->in, s->off, s->n);
+}
+
+static ssize_t do_sendfile(int out, int in, off_t *off, size_t n)
+{
+    struct fdt *e = fdt_get(out);
+    if (!fdt_waitable(e) || !e->shim_nb) return REAL(sendfile)(out, in, off, n);
+    struct sf_ctx s = {out, in, off, n};
+    size_t done = 0;
+    do { /* the kernel advances *off (or in's offset) itself */
+        s.n = n - done;
+        ssize_t r = fdt_call(out, e, HUB_OUT, 1, sendfile_op, &s);
+        if (r < 0) return done ? (ssize_t)done : -1;
+        if (r == 0) break;
+        done += (size_t)r;
+    } while (done < n);
+    return (ssize_t)done;
+}
+
+ssize_t sendfile(int out, int in, off_t *off, size_t n)
+{
+    if (!gp_enter(GP_SYM_sendfile)) return REAL(sendfile)(out, in, off, n);
+    return do_sendfile(out, in, off, n);
+}
+
+ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+{
+    if (!gp_enter(GP_SYM_sendfile64)) return REAL(sendfile64)(out, in, off, n);
+    return do_sendfile(out, in, (off_t *)off, n);
+}
+
+/* ---- closing and duplicating ------------------------------------------------ */
+
+static int raw_close(int fd)
+{
+    void *p = gp_real(GP_SYM_close);
+    return p ? ((int (*)(int))p)(fd) : (int)syscall(SYS_close, fd);
+}
+
+int close(int fd)
+{
+    if (!gp_syms[GP_SYM_close].on) return raw_close(fd);
+    /* even from the hub: nobody may wait on a dead fd (a signal handler
+     * cannot touch the run queue safely; its close goes straight through) */
+    if (hub_tls.nowait == 0) hub_fd_closed(fd);
+    fdt_forget(fd);
+    return raw_close(fd);
+}
+
+int shutdown(int fd, int how)
+{
+    if (!gp_enter(GP_SYM_shutdown)) return REAL(shutdown)(fd, how);
+    return REAL(shutdown)(fd, how);
+}
+
+int dup(int fd)
+{
+    if (!gp_enter(GP_SYM_dup)) return REAL(dup)(fd);
+    int r = REAL(dup)(fd);
+    if (r >= 0) fdt_copy(fd, r);
+    return r;
+}
+
+/* dup2/dup3 over an open fd close it: wake its waiters first. */
+static void replacing(int oldfd, int newfd)
+{
+    if (oldfd != newfd && fdt_get(oldfd)) hub_fd_closed(newfd);
+}
+
+int dup2(int oldfd, int newfd)
+{
+    if (!gp_syms[GP_SYM_dup2].on) return REAL(dup2)(oldfd, newfd);
+    replacing(oldfd, newfd);
+    int r = REAL(dup2)(oldfd, newfd);
+    if (r >= 0 && oldfd != newfd) fdt_copy(oldfd, r);
+    return r;
+}
+
+int dup3(int oldfd, int newfd, int flags)
+{
+    if (!gp_syms[GP_SYM_dup3].on) return REAL(dup3)(oldfd, newfd, flags);
+    if (flags == 0 || flags == O_CLOEXEC) replacing(oldfd, newfd);
+    int r = REAL(dup3)(oldfd, newfd, flags);
+    if (r >= 0) fdt_copy(oldfd, r);
+    return r;
+}
+
+/* ---- options and modes -------------------------------------------------- */
+
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    if (!gp_syms[GP_SYM_setsockopt].on) return REAL(setsockopt)(fd, level, name, val, len);
+    int r = REAL(setsockopt)(fd, level, name, val, len);
+    if (r == 0 && level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+        struct timeval tv; /* the kernel read it: the pointer is good */
+        struct fdt *e = fdt_get(fd);
+        if (e && len >= sizeof tv && gp_copy_in(&tv, val, sizeof tv) == 0) {
+            int64_t ns = (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+            if (ns < 0) ns = 0;
+            if (name == SO_RCVTIMEO)
+                e->rcvtimeo_ns = ns;
+            else
+                e->sndtimeo_ns = ns;
+        }
+    }
+    return r;
+}
+
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+    if (!gp_enter(GP_SYM_getsockopt)) return REAL(getsockopt)(fd, level, name, val, len);
+    return REAL(getsockopt)(fd, level, name, val, len);
+}
+
+static int fcntl_call(int id, int fd, int cmd, unsigned long arg)
+{
+    int (*real)(int, int, ...) = (int (*)(int, int, ...))gp_real(id);
+    if (!real) return (int)syscall(SYS_fcntl, fd, cmd, arg);
+    if (!gp_syms[id].on) return real(fd, cmd, arg);
+    switch (cmd) {
+    case F_GETFL: {
+        int r = real(fd, cmd, arg);
+        struct fdt *e = r >= 0 ? fdt_get(fd) : NULL;
+        if (e && e->owned) /* the user's view, not ours */
+            r = (r & ~O_NONBLOCK) | (e->user_nb ? O_NONBLOCK : 0);
+        else if (e)
+            e->user_nb = (r & O_NONBLOCK) != 0;
+        return r;
+    }
+    case F_SETFL: {
+        struct fdt *e = fdt_get(fd);
+        int want_nb = (arg & O_NONBLOCK) != 0;
+        int ours = e && e->owned;
+        int r = real(fd, cmd, ours ? arg | O_NONBLOCK : arg);
+        if (r >= 0 && e) {
+            e->user_nb = (unsigned char)want_nb;
+            e->shim_nb = ours && !want_nb;
+        }
+        return r;
+    }
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+        int r = real(fd, cmd, arg);
+        if (r >= 0) fdt_copy(fd, r);
+        return r;
+    }
+    default:
+        return real(fd, cmd, arg);
+    }
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    unsigned long arg = va_arg(ap, unsigned long); /* every argument fits a long */
+    va_end(ap);
+    return fcntl_call(GP_SYM_fcntl, fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    unsigned long arg = va_arg(ap, unsigned long);
+    va_end(ap);
+    return fcntl_call(GP_SYM_fcntl64, fd, cmd, arg);
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+    va_list ap;
+    va_start(ap, req);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    if (!gp_syms[GP_SYM_ioctl].on || req != FIONBIO) return REAL(ioctl)(fd, req, arg);
+    int r = REAL(ioctl)(fd, req, arg);
+    int on;
+    struct fdt *e;
+    if (r == 0 && (e = fdt_get(fd)) && gp_copy_in(&on, arg, sizeof on) == 0) {
+        if (on) {
+            e->user_nb = 1;
+            e->shim_nb = 0;
+        } else {
+            e->user_nb = 0;
+            if (e->owned) { /* keep our own description non-blocking */
+                int one = 1;
+                if (REAL(ioctl)(fd, FIONBIO, &one) == 0) e->shim_nb = 1;
+            }
+        }
+    }
+    return r;
+}
