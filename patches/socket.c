@@ -344,9 +344,16 @@ static int raw_close(int fd)
     return p ? ((int (*)(int))p)(fd) : (int)syscall(SYS_close, fd);
 }
 
+/* close and dup2 must wake waiters whenever any fd subsystem may wait on
+ * fds, even with socket itself switched off. */
+static int fd_waits_on(int id)
+{
+    return gp_syms[id].on || gp_sub_on[GP_SUB_io] || gp_sub_on[GP_SUB_select];
+}
+
 int close(int fd)
 {
-    if (!gp_syms[GP_SYM_close].on) return raw_close(fd);
+    if (!fd_waits_on(GP_SYM_close)) return raw_close(fd);
     /* even from the hub: nobody may wait on a dead fd (a signal handler
      * cannot touch the run queue safely; its close goes straight through) */
     if (hub_tls.nowait == 0) hub_fd_closed(fd);
@@ -376,7 +383,7 @@ static void replacing(int oldfd, int newfd)
 
 int dup2(int oldfd, int newfd)
 {
-    if (!gp_syms[GP_SYM_dup2].on) return REAL(dup2)(oldfd, newfd);
+    if (!fd_waits_on(GP_SYM_dup2)) return REAL(dup2)(oldfd, newfd);
     replacing(oldfd, newfd);
     int r = REAL(dup2)(oldfd, newfd);
     if (r >= 0 && oldfd != newfd) fdt_copy(oldfd, r);
@@ -385,7 +392,7 @@ int dup2(int oldfd, int newfd)
 
 int dup3(int oldfd, int newfd, int flags)
 {
-    if (!gp_syms[GP_SYM_dup3].on) return REAL(dup3)(oldfd, newfd, flags);
+    if (!fd_waits_on(GP_SYM_dup3)) return REAL(dup3)(oldfd, newfd, flags);
     if (flags == 0 || flags == O_CLOEXEC) replacing(oldfd, newfd);
     int r = REAL(dup3)(oldfd, newfd, flags);
     if (r >= 0) fdt_copy(oldfd, r);

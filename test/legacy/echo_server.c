@@ -1,7 +1,8 @@
 /* A plain thread-per-connection echo server, the way it was written in 1998:
  * an accept loop, one pthread per connection, read/write until EOF.
  *   echo_server PORT [MAXCONN]   PORT 0 picks a free one; prints
- *   "listening on PORT" when ready; exits after MAXCONN connections closed. */
+ *   "listening on PORT" when ready; exits after MAXCONN connections closed
+ *   (and, when MAXCONN is given, after 300 s whatever happens). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 0;
     maxconn = argc > 2 ? atol(argv[2]) : 0;
+    if (maxconn) alarm(300);
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
