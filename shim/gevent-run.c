@@ -245,7 +245,8 @@ static void base_name(const char *sym, char *out, size_t n)
     l = strlen(out);
     if (l > 9 && strcmp(out + l - 9, "_unlocked") == 0) out[l - 9] = 0;
     l = strlen(out);
-    if (l > 2 && strcmp(out + l - 2, "64") == 0) {
+    /* fcntl64 and sendfile64 are hooked in their own right: keep them. */
+    if (l > 2 && strcmp(out + l - 2, "64") == 0 && !tab_find(out)) {
         char tmp[64];
         snprintf(tmp, sizeof tmp, "%.*s", (int)(l - 2), out);
         if (tab_find(tmp) || uncovered_how(tmp)) snprintf(out, n, "%s", tmp);
