@@ -37,4 +37,4 @@ done
 is "$zombies" 0 "no zombie left under the socat parent"
 kill -0 "$sp" 2>/dev/null; ok $? "socat is still serving"
 kill "$sp" 2>/dev/null
-wait "$sp" 2>/dev/null
+wait "$sp" 2>/dev/null || true # killed by us: 143
