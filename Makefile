@@ -6,6 +6,7 @@
 #   make test       the whole test suite; ends with "N passed, N failed"
 #   make test SANITIZE=1   the same with the shim built under ASan + UBSan
 #   make bench      benchmarks, printed as ratios measured in one run
+#   make soak       200,000 connections in waves against the echo server under the shim
 #   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
 
 PREFIX  ?= /usr/local
@@ -55,7 +56,7 @@ DEPS      := libev-dev libc-ares-dev libboost-context-dev
 TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
 
-.PHONY: all deps check-deps test demo bench install uninstall clean format legacy
+.PHONY: all deps check-deps test demo bench soak install uninstall clean format legacy
 
 all: check-deps $(LIB) $(RUN)
 
@@ -116,6 +117,9 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all legacy $(BENCH)
 	@GP_BUILD=$(BUILD) bench/run
+
+soak: all legacy
+	@GP_BUILD=$(BUILD) test/soak 40 5000 4
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)

@@ -63,7 +63,15 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
         r = (int)fdt_call(fd, e, HUB_IN, e->shim_nb, accept_op, &a);
     else /* not a socket, or a bad fd: the kernel's own error */
         return REAL(accept4)(fd, addr, alen, flags);
-    if (r >= 0) fdt_created_nb(r, FDT_SOCKET, flags & SOCK_NONBLOCK);
+    if (r >= 0) {
+        fdt_created_nb(r, FDT_SOCKET, flags & SOCK_NONBLOCK);
+    } else if (errno == EMFILE || errno == ENFILE) {
+        /* At the fd limit a server's accept loop retries at once. Natively
+         * its other threads close connections meanwhile; here they are
+         * greenlets that must get a turn, or the loop spins forever.
+         * (errno is the greenlet's own across the yield.) */
+        hub_yield();
+    }
     return r;
 }
 
