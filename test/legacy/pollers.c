@@ -101,6 +101,7 @@ int main(int argc, char **argv)
             if (i % 50 == 0) usleep(1000);
         }
         for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
+        free(t);
         printf("woke %d/%d exact\n", exact, n);
         return exact == n ? 0 : 1;
     }
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
         double t0 = ms_now();
         for (int i = 0; i < k; i++) pthread_create(&t[i], NULL, sleeper, (void *)(long)ms);
         for (int i = 0; i < k; i++) pthread_join(t[i], NULL);
+        free(t);
         printf("%d threads slept %d ms in %.0f ms\n", k, ms, ms_now() - t0);
         return 0;
     }
