@@ -146,36 +146,56 @@ int hub_sleep(hub_deadline dl)
 
 /* ---- fd readiness --------------------------------------------------------- */
 
-static void fdw_update(struct hub *h, struct hub_fdw *f, int fd)
+static void fdw_unlink(struct hub_fdw *f, struct hub_fdwaiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        f->head = w->next;
+    if (w->next) w->next->prev = w->prev;
+}
+
+static void fdw_update(struct ev_loop *loop, struct hub_fdw *f, int fd)
 {
     int ev = 0;
     for (struct hub_fdwaiter *w = f->head; w; w = w->next)
         ev |= (w->pfd->events & HUB_IN ? EV_READ : 0) | (w->pfd->events & HUB_OUT ? EV_WRITE : 0);
     if (ev == (f->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&f->io)) return;
-    ev_io_stop(h->loop, &f->io);
+    ev_io_stop(loop, &f->io);
     if (ev) {
         ev_io_set(&f->io, fd, ev);
-        ev_io_start(h->loop, &f->io);
+        ev_io_start(loop, &f->io);
     }
 }
 
 /* Wakes the waiters of f whose interest matches revents. EV_ERROR (libev
- * found the fd invalid) wakes everybody with EBADF. */
-static void fdw_wake(struct hub_fdw *f, int revents, int code)
+ * found the fd invalid) wakes everybody with EBADF. A woken waiter leaves
+ * f at once and f's interest shrinks with it: the fd stays readable until
+ * its greenlet runs, and with 19,000 connections every poll before then
+ * would otherwise report all the woken-but-not-yet-run fds again (level
+ * triggered), making each poll cost O(connections). */
+static void fdw_wake(struct ev_loop *loop, struct hub_fdw *f, int revents, int code)
 {
-    for (struct hub_fdwaiter *w = f->head; w; w = w->next) {
+    struct hub_fdwaiter *w, *next;
+    int woke = 0;
+    for (w = f->head; w; w = next) {
+        next = w->next;
         int got = (revents & EV_READ ? HUB_IN : 0) | (revents & EV_WRITE ? HUB_OUT : 0);
         got &= w->pfd->events;
         if (code == 0 && !got) continue;
         w->pfd->revents |= got;
         gl_unpark(w->gl, code);
+        fdw_unlink(f, w);
+        w->next = w->prev = NULL;
+        w->gl = NULL; /* tells hub_wait_fds it is unlinked already */
+        woke = 1;
     }
+    if (woke) fdw_update(loop, f, f->io.fd);
 }
 
 static void on_io(struct ev_loop *loop, ev_io *io, int revents)
 {
-    (void)loop;
-    fdw_wake((struct hub_fdw *)io, revents, revents & EV_ERROR ? EBADF : 0);
+    fdw_wake(loop, (struct hub_fdw *)io, revents, revents & EV_ERROR ? EBADF : 0);
 }
 
 static struct hub_fdw *fdw_get(struct hub *h, int fd)
@@ -196,15 +216,6 @@ static struct hub_fdw *fdw_get(struct hub *h, int fd)
         h->fdw[fd] = f;
     }
     return h->fdw[fd];
-}
-
-static void fdw_unlink(struct hub_fdw *f, struct hub_fdwaiter *w)
-{
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        f->head = w->next;
-    if (w->next) w->next->prev = w->prev;
 }
 
 int hub_wait_fds(struct hub_pollfd *set, int n, hub_deadline dl)
@@ -229,7 +240,7 @@ int hub_wait_fds(struct hub_pollfd *set, int n, hub_deadline dl)
         ws[i] = (struct hub_fdwaiter){f->head, NULL, &set[i], self};
         if (f->head) f->head->prev = &ws[i];
         f->head = &ws[i];
-        fdw_update(h, f, set[i].fd);
+        fdw_update(h->loop, f, set[i].fd);
         linked++;
     }
     if (r == 0) {
@@ -240,9 +251,9 @@ int hub_wait_fds(struct hub_pollfd *set, int n, hub_deadline dl)
     }
     for (int i = 0; i < linked; i++) {
         struct hub_fdw *f = h->fdw[set[i].fd];
-        if (f && ws[i].gl) { /* gl cleared: hub_fd_closed already unlinked it */
+        if (f && ws[i].gl) { /* gl cleared: woken or closed, unlinked already */
             fdw_unlink(f, &ws[i]);
-            fdw_update(h, f, set[i].fd);
+            fdw_update(h->loop, f, set[i].fd);
         }
     }
     if (ws != stackw) free(ws);
