@@ -7,8 +7,10 @@ command -v socat >/dev/null || { for i in 1 2 3; do fail "socat missing (make de
 port=0
 for try in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 20000))
-    # started directly (not through the shim function) so $! is socat itself
-    LD_PRELOAD=$LIB socat TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr EXEC:cat \
+    # started directly (not through the shim function) so $! is socat itself.
+    # backlog=128: socat's default listen backlog (5) drops part of a
+    # 100-client burst natively too (the client then sees nothing back).
+    LD_PRELOAD=$LIB socat TCP-LISTEN:$port,backlog=128,bind=127.0.0.1,fork,reuseaddr EXEC:cat \
         </dev/null >"$T/socat.log" 2>&1 &
     sp=$!
     STARTED+=("$sp")
@@ -20,7 +22,7 @@ for try in 1 2 3 4 5; do
 done
 pids=()
 for i in $(seq 1 100); do
-    ( printf 'client %d\n' "$i" | timeout 10 socat -t 2 - TCP:127.0.0.1:$port >"$T/c$i" 2>&1 ) &
+    ( printf 'client %d\n' "$i" | timeout 20 socat -t 8 - TCP:127.0.0.1:$port >"$T/c$i" 2>&1 ) &
     pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
