@@ -44,6 +44,9 @@ kill_started() { for p in "${STARTED[@]}"; do kill "$p" 2>/dev/null; done; }
 sampled() {
     local out=$1; shift
     local t0 t1 th hwm
+    # `shim` is a function: in the background it would be a bash subshell,
+    # and /proc would show the subshell, not the program.
+    if [ "$1" = shim ]; then shift; set -- env LD_PRELOAD="$LIB" "$@"; fi
     t0=$(date +%s.%N)
     "$@" >"$out" 2>&1 &
     local pid=$!
