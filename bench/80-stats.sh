@@ -28,3 +28,25 @@ row() {
 row "pingpong, 1,000,000 rounds (mutex+cond)" "$L/stats_known" pingpong 1000000
 row "churn, 200,000 threads created+joined" "$L/churn" 20 10000
 row "30,000 sleepers, 10 ms each" "$L/sleepers" 30000 10 64
+# The echo benchmark: the thread-per-connection server under the shim, with
+# and without the counters, 1,000 connections x 50 round trips of 64 B
+# (messages per second from the load client; best of 5, runs interleaved
+# so both see the same machine).
+echo_once() { # echo_once STATS: msgs/s of one run
+    local out port sp r
+    out=$(mktemp)
+    GEVENT_STATS=$1 LD_PRELOAD="$LIB" "$L/echo_server" 0 1000 >"$out" 2>/dev/null &
+    sp=$!
+    for i in $(seq 1 200); do grep -q listening "$out" && break; sleep 0.02; done
+    port=$(awk '/listening/{print $3}' "$out")
+    r=$(timeout 60 "$L/echo_client" "$port" 1000 50 | awk '{print $(NF-1)}')
+    wait $sp 2>/dev/null
+    rm -f "$out"
+    echo "${r:-0}"
+}
+off=0 on=0
+for _ in 1 2 3 4 5; do
+    r=$(echo_once 0); [ "$r" -gt "$off" ] && off=$r
+    r=$(echo_once 1); [ "$r" -gt "$on" ] && on=$r
+done
+awk -v a="$off" -v b="$on" 'BEGIN{printf "%-44s %8d/s %8d/s %+7.1f%%\n", "echo, 1,000 conns x 50 (msgs/s, higher=better)", a, b, (a-b)/a*100}'
