@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Acceptance 5: the shim built with AddressSanitizer + UBSan runs the core programs cleanly.
+# Acceptance 5: the shim built with AddressSanitizer + UBSan runs the core
+# programs cleanly: threads, locks, time, and the socket, poll and process
+# programs of the later issues.
 . "$(dirname "$0")/../lib.sh"
-plan 6
+plan 10
 make -s SANITIZE=1 all >"$T/build" 2>&1; ok $? "the sanitizer build compiles (make SANITIZE=1)"
 ASAN_LIB=$PWD/build/asan/libgevent_patch.so
 export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -17,3 +19,16 @@ check "mutex counter under ASan+UBSan" 0 "$L/mutex_counter"
 check "producer/consumer under ASan+UBSan" 0 "$L/prodcons"
 check "lifecycle under ASan+UBSan" 0 "$L/lifecycle"
 check "time parity under ASan+UBSan" 0 "$L/time_parity"
+check "pollers (poll, select, epoll_wait) under ASan+UBSan" 0 "$L/pollers" wake 300
+check "process parity (fork, waitpid, SIGCHLD, system, popen) under ASan+UBSan" 0 "$L/proc_parity"
+# The echo server with 500 clients: served, and no sanitizer report.
+asan "$L/echo_server" 0 500 >"$T/srv" 2>"$T/srv.err" &
+sp=$!
+STARTED+=("$sp")
+for i in $(seq 1 200); do grep -q listening "$T/srv" 2>/dev/null && break; sleep 0.05; done
+out=$(timeout 120 "$L/echo_client" "$(awk '/listening/{print $3}' "$T/srv")" 500 20 2>&1)
+like "$out" "^ok 500 conns 20 rounds 10000 msgs" "echo server under ASan+UBSan: 500 clients served, every byte checked"
+wait "$sp"
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/srv.err"; then pass "echo server under ASan+UBSan: exit 0, no report"
+else fail "echo server under ASan+UBSan: exit 0, no report"; diag "status $rc"; diag "$(tail -15 "$T/srv.err")"; fi
