@@ -28,6 +28,22 @@ static void hub_main(void *arg);
 
 /* ---- switching ------------------------------------------------------------ */
 
+#ifdef __SANITIZE_ADDRESS__
+/* ASan must be told of every stack switch. The OS thread's own stack (the
+ * main greenlet's, stack_size 0) is not ours: ASan reports its bounds when
+ * we first leave it, and we hand them back when we switch to it again. */
+static void asan_arrived(void *fake, gl_t *from)
+{
+    const void *lo;
+    size_t size;
+    __sanitizer_finish_switch_fiber(fake, &lo, &size);
+    if (from->stack_size == 0 && from->state != GL_DEAD) {
+        from->asan_lo = lo;
+        from->asan_size = size;
+    }
+}
+#endif
+
 /* Switch from the running greenlet to another. When we are switched back
  * to, the switcher's suspended context arrives with the transfer. */
 void gl_switch(gl_t *from, gl_t *to)
@@ -39,12 +55,13 @@ void gl_switch(gl_t *from, gl_t *to)
     hub_tls.cur = to;
 #ifdef __SANITIZE_ADDRESS__
     void *fake = NULL;
-    __sanitizer_start_switch_fiber(from->state == GL_DEAD ? NULL : &fake, to->stack_lo,
-                                   to->stack_size);
+    __sanitizer_start_switch_fiber(from->state == GL_DEAD ? NULL : &fake,
+                                   to->stack_size ? to->stack_lo : to->asan_lo,
+                                   to->stack_size ? to->stack_size : to->asan_size);
 #endif
     transfer_t t = jump_fcontext(to->ctx, from);
 #ifdef __SANITIZE_ADDRESS__
-    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
+    asan_arrived(fake, t.data);
 #endif
     ((gl_t *)t.data)->ctx = t.fctx;
     errno = from->err;
@@ -54,7 +71,7 @@ void gl_switch(gl_t *from, gl_t *to)
 static void gl_trampoline(transfer_t t)
 {
 #ifdef __SANITIZE_ADDRESS__
-    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+    asan_arrived(NULL, t.data);
 #endif
     ((gl_t *)t.data)->ctx = t.fctx;
     gl_t *self = hub_tls.cur;

@@ -70,6 +70,10 @@ struct gl {
     struct hub_waiter *wq_w; /* while parked on a wait queue */
     struct hub_wq *wq_q;
     char name[16];
+#ifdef __SANITIZE_ADDRESS__
+    const void *asan_lo; /* the OS thread's own stack, for ASan's fiber switches */
+    size_t asan_size;
+#endif
     /* diagnostics (GEVENT_STATS, the dump; hub/stats.c) */
     void *op_ra;      /* return address of the libc call in progress (set with op) */
     void *created_ra; /* the creator's op_ra when spawned: its pthread_create call site */

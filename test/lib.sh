@@ -12,9 +12,14 @@ _n=0
 STARTED=()
 
 # The sanitizer runtime comes in as the shim's own dependency, after it.
+# Sanitizer reports go to files test/run reads after each script (and
+# fails on), not to the programs' stderr, which tests compare with native.
 if [ "${GP_SANITIZE:-}" = 1 ]; then
-    export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0
-    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    _sl=${GP_SAN_LOGS:-$T}
+    # handle_segv=0: the shim's own SIGSEGV handler names a greenlet whose
+    # stack overflowed; ASan's would replace it.
+    export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0:handle_segv=0:log_path=$_sl/asan
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$_sl/ubsan
 fi
 
 plan() { echo "1..$1"; }
@@ -34,6 +39,16 @@ like() { # like GOT REGEX DESCRIPTION
 }
 
 shim() { LD_PRELOAD=$LIB "$@"; }
+
+# release_lib: for tests of the product's footprint (its link map, RSS, fds)
+# and under valgrind, which cannot run ASan code: under make test SANITIZE=1
+# they use the release build of the library, built here if needed.
+release_lib() {
+    [ "${GP_SANITIZE:-}" = 1 ] || return 0
+    [ -e build/libgevent_patch.so ] || make -s all >/dev/null 2>&1
+    LIB=$PWD/build/libgevent_patch.so
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+}
 
 # Processes started in the background are stopped by PID at exit.
 start() { "$@" & STARTED+=($!); }

@@ -2,7 +2,7 @@
 # The built library: dependencies, exports, launcher.
 . "$(dirname "$0")/../lib.sh"
 plan 6
-deps=$(ldd "$LIB")
+deps=$(release_lib; ldd "$LIB")
 like "$deps" "libev\.so" "libev is linked dynamically"
 ! grep -q "libstdc++" <<<"$deps"; ok $? "no libstdc++ in the library (boost.context linked statically)"
 ! nm -D --defined-only "$LIB" | grep -qi fcontext; ok $? "boost.context symbols are not exported"

@@ -2,6 +2,7 @@
 # Issue 7: far past the kernel's thread limits, and flat over churn.
 . "$(dirname "$0")/../lib.sh"
 plan 8
+release_lib
 sampled "$T/100k" shim "$L/sleepers" 100000 2000 64
 is "$(cat "$T/100k")" "created 100000, joined 100000, slept enough 100000" "100,000 concurrent threads (64 KiB stacks) each sleep 2 s and are joined"
 [ "$MAXTHREADS" -le 2 ]; ok $? "... on at most 2 OS threads (saw $MAXTHREADS)"

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 progs=("mutex_counter" "prodcons" "lifecycle" "sleepers 500 100" "time_parity" "mutex_errors")
 plan ${#progs[@]}
+release_lib
 for p in "${progs[@]}"; do
     # shellcheck disable=SC2086
     LD_PRELOAD=$LIB timeout 300 valgrind -q --error-exitcode=9 --leak-check=full \

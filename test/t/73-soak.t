@@ -5,7 +5,8 @@
 # server's fd count back to its start after every wave, RSS flat.
 . "$(dirname "$0")/../lib.sh"
 plan 4
-out=$(test/soak 10 2000 4 2>&1)
+release_lib
+out=$(GP_SOAK_LIB=$LIB test/soak 10 2000 4 2>&1)
 diag "$(tail -3 <<<"$out")"
 v=$(tail -1 <<<"$out")
 like "$v" "^soak: 20000 connections in 10 waves of 2000: failed waves 0," "every wave: every byte echoed"

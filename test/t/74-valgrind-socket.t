@@ -4,6 +4,7 @@
 # (poll, select, epoll_wait on pipes): no invalid access, no definite leak.
 . "$(dirname "$0")/../lib.sh"
 plan 6
+release_lib
 vg() { LD_PRELOAD=$LIB timeout 300 valgrind -q --error-exitcode=9 --leak-check=full \
     --errors-for-leak-kinds=definite "$@"; }
 vg "$L/echo_server" 0 200 >"$T/srv" 2>"$T/vg" &
