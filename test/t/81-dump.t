@@ -2,10 +2,8 @@
 # GEVENT_DUMP_SIGNAL: the hub prints every greenlet and what it waits on.
 . "$(dirname "$0")/../lib.sh"
 plan 23
-# read and waitpid are hooked by the io and os subsystems; ask this build.
-extra=() have_read=0 have_wait=0
-"$RUN" --why read >/dev/null && have_read=1 && extra+=(read)
-"$RUN" --why waitpid >/dev/null && have_wait=1 && extra+=(waitpid)
+# dump_me also starts a greenlet blocked in read and one in waitpid.
+extra=(read waitpid)
 
 # wait_for FILE REGEX: up to 10 s for a line to appear.
 wait_for() {
@@ -39,16 +37,8 @@ like "$d" "started at dump_me\+0x[0-9a-f]+, created from dump_me\+0x[0-9a-f]+" "
 off=$(grep -A1 '"sleeper"' <<<"$d" | grep -o 'called from dump_me+0x[0-9a-f]*' | grep -o '0x[0-9a-f]*')
 src=$(addr2line -e "$L/dump_me" "$(printf '0x%x' $((off - 1)))" 2>/dev/null)
 like "$src" "dump_me.c:[0-9]+" "addr2line turns the call site into a source line ($src)"
-if [ $have_read = 1 ]; then
-    like "$d" "\"reader\": waiting in read on fd $fd for read" "a greenlet blocked in read on fd $fd"
-else
-    todo "a greenlet blocked in read on fd N" "read is not hooked in this build (io subsystem)"
-fi
-if [ $have_wait = 1 ]; then
-    like "$d" "\"reaper\": waiting in waitpid for child $child" "a greenlet blocked in waitpid on child $child"
-else
-    todo "a greenlet blocked in waitpid on a child pid" "waitpid is not hooked in this build (os subsystem)"
-fi
+like "$d" "\"reader\": waiting in read on fd $fd for read" "a greenlet blocked in read on fd $fd"
+like "$d" "\"reaper\": waiting in waitpid for child $child" "a greenlet blocked in waitpid on child $child"
 # A number works as well as a name; two requests, two dumps.
 GEVENT_DUMP_SIGNAL=10 LD_PRELOAD=$LIB "$L/dump_me" 2 >"$T/out2" 2>"$T/err2" &
 pid=$!
