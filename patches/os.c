@@ -11,6 +11,7 @@
  * whole in the child by an atfork handler (hub/fork.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdt.h"
 #include "os.h"
 #include "patch.h"
 
@@ -28,7 +30,6 @@ extern char **environ;
 
 /* Written by the fd table patch: gives every inherited fd back the user's
  * view (blocking unless the user set O_NONBLOCK) before a new image starts. */
-extern void fdt_before_exec(void) __attribute__((weak));
 
 /* ---- the cooperative wait ------------------------------------------------- */
 
@@ -257,7 +258,13 @@ int system(const char *line)
 /* ---- popen / pclose ------------------------------------------------------- */
 
 /* Our popen streams: FILE -> child. A stream not listed is glibc's own (or
- * not a pipe at all) and goes to the original pclose. */
+ * not a pipe at all) and goes to the original pclose.
+ *
+ * The FILE is a cookie stream over the pipe, not fdopen's: stdio reads and
+ * writes an fdopen'ed fd through glibc's private read/write, which would
+ * block the OS thread (every greenlet) while the child takes its time. Ours
+ * wait for the pipe on the hub first. fileno() is hooked to give the pipe's
+ * fd back for these streams, as for glibc's. */
 struct pent {
     FILE *fp;
     pid_t pid;
@@ -265,6 +272,32 @@ struct pent {
 };
 static struct pent *ptab;
 static size_t ptab_n, ptab_cap;
+
+static ssize_t pstream_read(void *c, char *buf, size_t n)
+{
+    int fd = (int)(long)c;
+    if (hub_may_wait() && fdt_wait_ready(fd, HUB_IN, hub_never()) < 0) return -1;
+    return REAL(read)(fd, buf, n);
+}
+
+static ssize_t pstream_write(void *c, const char *buf, size_t n)
+{
+    int fd = (int)(long)c;
+    if (!hub_may_wait()) return REAL(write)(fd, buf, n);
+    /* A writable pipe takes PIPE_BUF bytes without blocking; stdio
+     * writes the rest on its next call. */
+    ssize_t r;
+    do {
+        if (fdt_wait_ready(fd, HUB_OUT, hub_never()) < 0) return -1;
+        r = REAL(write)(fd, buf, n < PIPE_BUF ? n : PIPE_BUF);
+    } while (r < 0 && errno == EAGAIN); /* a shim-owned non-blocking pipe */
+    return r;
+}
+
+static int pstream_close(void *c)
+{
+    return close((int)(long)c);
+}
 
 FILE *popen(const char *cmd, const char *mode)
 {
@@ -327,7 +360,9 @@ FILE *popen(const char *cmd, const char *mode)
         return NULL;
     }
     if (!cloexec) fcntl(parent, F_SETFD, 0);
-    FILE *fp = fdopen(parent, rd ? "r" : "w");
+    cookie_io_functions_t io = {rd ? pstream_read : NULL, rd ? NULL : pstream_write, NULL,
+                                pstream_close};
+    FILE *fp = fopencookie((void *)(long)parent, rd ? "r" : "w", io);
     if (!fp) {
         int e = errno;
         close(parent);
@@ -355,6 +390,28 @@ static pid_t ptab_take(FILE *fp)
     return pid;
 }
 
+static int ptab_fd(FILE *fp)
+{
+    int fd = -1;
+    lock();
+    for (size_t i = 0; i < ptab_n; i++)
+        if (ptab[i].fp == fp) fd = ptab[i].fd;
+    unlock();
+    return fd;
+}
+
+int fileno(FILE *fp)
+{
+    int fd = ptab_n ? ptab_fd(fp) : -1; /* racy read of ptab_n: only a hint */
+    return fd >= 0 ? fd : REAL(fileno)(fp);
+}
+
+int fileno_unlocked(FILE *fp)
+{
+    int fd = ptab_n ? ptab_fd(fp) : -1;
+    return fd >= 0 ? fd : REAL(fileno_unlocked)(fp);
+}
+
 int pclose(FILE *fp)
 {
     pid_t pid = ptab_take(fp);
@@ -376,7 +433,7 @@ int pclose(FILE *fp)
  * if the program ignored it. If exec fails, the hub's view comes back. */
 static void exec_begin(void)
 {
-    if (fdt_before_exec) fdt_before_exec();
+    fdt_before_exec();
     sig_chld_exec_begin();
 }
 
