@@ -163,6 +163,7 @@ pid_t fork(void)
 static int spawn(int p, pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
+    fdt_before_exec(); /* the child inherits what the user set, as for exec */
     sig_chld_exec_begin();
     int r = p ? REAL(posix_spawnp)(pid, path, fa, attr, argv, envp)
               : REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
@@ -175,6 +176,14 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
 {
     if (!gp_enter(GP_SYM_posix_spawn)) return REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
     return spawn(0, pid, path, fa, attr, argv, envp);
+}
+
+/* An fd handed to a child this way gets its blocking mode back now: the
+ * child shares the description (CLOEXEC on the source does not stop it). */
+int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)
+{
+    if (gp_syms[GP_SYM_posix_spawn_file_actions_adddup2].on) fdt_disown(fd);
+    return REAL(posix_spawn_file_actions_adddup2)(fa, fd, newfd);
 }
 
 int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
@@ -317,8 +326,10 @@ FILE *popen(const char *cmd, const char *mode)
         errno = EINVAL;
         return NULL;
     }
+    /* a blocking pipe: the child's end must be, and the cookie stream
+     * waits for ours on the hub before each read or write */
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) return NULL;
+    if (REAL(pipe2)(fds, O_CLOEXEC) < 0) return NULL;
     int parent = rd ? fds[0] : fds[1], child = rd ? fds[1] : fds[0], target = rd ? 1 : 0;
 
     /* grow the table first: nothing to undo after the child exists */

@@ -46,6 +46,7 @@ int main(int argc, char **argv)
     pthread_t *t = calloc((size_t)n, sizeof *t);
     for (int i = 0; i < n; i++) pthread_create(&t[i], NULL, worker, (void *)(long)i);
     for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
+    free(t);
     printf("popen readers complete and correct: %d/%d, bad %d\n", good, n, bad);
 
     FILE *w = popen("wc -l", "w");

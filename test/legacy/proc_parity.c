@@ -260,6 +260,24 @@ int main(void)
     show("posix_spawnp(sh)", posix_spawnp(&p, "sh", NULL, NULL, argv, environ));
     waitpid(p, &st, 0);
     printf("status: %s\n", desc(st));
+    /* the child's stdin: a pipe given with a dup2 file action, and a "w"
+     * popen stream's; both must reach the child blocking (flags as set) */
+    int pp[2];
+    if (pipe(pp) == 0) {
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, pp[0], 0);
+        char *fargv[] = {"sh", "-c", "grep flags /proc/self/fdinfo/0", NULL};
+        fflush(stdout);
+        if (posix_spawn(&p, "/bin/sh", &fa, NULL, fargv, environ) == 0) waitpid(p, &st, 0);
+        posix_spawn_file_actions_destroy(&fa);
+        close(pp[0]);
+        close(pp[1]);
+    }
+    fflush(stdout);
+    FILE *w = popen("grep flags /proc/self/fdinfo/0; cat >/dev/null", "w");
+    fputs("data\n", w);
+    printf("popen w: pclose -> %s\n", desc(pclose(w)));
     char *nargv[] = {"nope", NULL};
     show("posix_spawn(missing)", posix_spawn(&p, "/nonexistent/x", NULL, NULL, nargv, environ));
     errno = 0;
