@@ -201,13 +201,13 @@ gl_t *hub_guard_owner(void *addr);
  * hot paths test one flag and nothing else when it is off. Plain increments:
  * with the thread patch on, every greenlet lives on one OS thread. */
 struct hub_stats {
-    unsigned long created;     /* greenlets spawned */
-    unsigned long switches;    /* context switches, the hub's included */
+    unsigned long created;  /* greenlets spawned */
+    unsigned long switches; /* context switches, the hub's included */
     unsigned long alive, peak_alive;
     size_t stack_bytes, peak_stack_bytes; /* stack reserved by live greenlets */
-    size_t deepest;            /* deepest stack use seen when a greenlet parked, bytes */
-    unsigned long parks;       /* times a greenlet was switched out to wait */
-    int64_t parked_ns;         /* total time parked */
+    size_t deepest;                       /* deepest stack use seen when a greenlet parked, bytes */
+    unsigned long parks;                  /* times a greenlet was switched out to wait */
+    int64_t parked_ns;                    /* total time parked */
 };
 extern int hub_stats_on;
 extern struct hub_stats hub_stats;
@@ -221,7 +221,6 @@ extern void (*hub_origin_hook)(gl_t *g, char *buf, size_t n);
 /* Makes signo print hub_dump(2) of this thread's hub: the handler only pokes
  * the loop (ev_async), the hub greenlet prints when it next runs. 0 or errno. */
 int hub_dump_on_signal(int signo);
-
 
 /* ---- children and fork (hub/child.c, hub/fork.c; the os and signal
  * patches) ------------------------------------------------------------------ */

@@ -16,8 +16,8 @@ const char *gp_sym_off_reason(int id, char *buf, size_t n);
 
 void gp_config_load(void); /* exits 2 on a bad value */
 void gp_symtab_init(void); /* resolve originals, decide on/off */
-void gp_stats_init(void);           /* GEVENT_STATS and dump hooks */
+void gp_stats_init(void);  /* GEVENT_STATS and dump hooks */
 void gp_stats_print(void);
-void gp_stats_exit(void);            /* at exit: the table, once */
+void gp_stats_exit(void); /* at exit: the table, once */
 
 #endif
