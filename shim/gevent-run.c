@@ -91,7 +91,7 @@ static void set_sub(const char *name, const char *val, const char *opt)
     char var[40];
     size_t i;
     snprintf(var, sizeof var, "GEVENT_PATCH_");
-    for (i = 0; name[i] && i < 20; i++) var[13 + i] = (char)toupper((unsigned char)name[i]);
+    for (i = 0; i < 20 && name[i]; i++) var[13 + i] = (char)toupper((unsigned char)name[i]);
     var[13 + i] = 0;
     setenv(var, val, 1);
 }
