@@ -63,8 +63,9 @@ int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
     gl_t *self = gl_self();
     struct hub *h = self->hub;
     if (hub_child_gen() != gen) return 0; /* a SIGCHLD came in meanwhile */
+    int r = self->pending && hub_intr_hook ? hub_intr_hook(0) : 0;
+    if (r) return r;
     __atomic_add_fetch(&child_waiters, 1, __ATOMIC_RELAXED);
-    int r;
     if (reliable && child_hub_is_me(h)) {
         /* the wait queue has no waker of its own: the handler is ours */
         hub_waiter w = {0};
@@ -96,6 +97,8 @@ int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
         if (r == ETIMEDOUT) r = 0;
     }
     __atomic_sub_fetch(&child_waiters, 1, __ATOMIC_RELAXED);
+    if ((r == EINTR || r == ECANCELED) && hub_intr_hook && (r = hub_intr_hook(r)) == HUB_RESTART)
+        r = 0; /* the caller retries */
     return r;
 }
 

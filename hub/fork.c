@@ -7,10 +7,12 @@
  * wait queue). The loop is told it forked, so libev makes its own epoll
  * set and signal pipe instead of sharing the parent's.
  *
- * Run from a pthread_atfork child handler registered by our constructor:
- * glibc runs child handlers in registration order, so the hub is whole
- * again before the program's own child handlers run, whoever called fork
- * (the program, daemon(), a library), with or without the os patch. */
+ * Run from a pthread_atfork child handler registered by our constructor, or
+ * earlier, by the first pthread_atfork call of anybody (the thread patch's
+ * __register_atfork): glibc runs child handlers in registration order, so
+ * the hub is whole again before the program's own child handlers run,
+ * whoever called fork (the program, daemon(), a library), with or without
+ * the os patch. */
 #include <pthread.h>
 
 #include "hub_int.h"
@@ -57,10 +59,18 @@ void hub_fork_child(void)
     h->wakers = 0; /* what counted itself there belonged to the dropped */
     h->since_poll = 0;
     self->state = GL_RUNNING;
+    hub_mask_recount(h);
     hub_child_forked();
+}
+
+void hub_fork_register(void)
+{
+    static int done;
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
+    pthread_atfork(NULL, NULL, hub_fork_child);
 }
 
 __attribute__((constructor)) static void hub_fork_init(void)
 {
-    pthread_atfork(NULL, NULL, hub_fork_child);
+    hub_fork_register();
 }

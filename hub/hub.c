@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <netdb.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,73 @@ size_t hub_default_stack;
 static unsigned gl_next_id = 1u << 22; /* above any pid: never a real tid */
 
 static void hub_main(void *arg);
+
+/* ---- signal masks ---------------------------------------------------------- */
+
+#define MASK_NEVER ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (1ull << 31) | (1ull << 32))
+
+static void os_mask_apply(struct hub *h, uint64_t m)
+{
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
+    h->os_mask = m;
+}
+
+/* hub_mask: what every live greenlet blocks. */
+static void hub_mask_update(struct hub *h)
+{
+    uint64_t m = 0;
+    if (h->nalive && h->nmasked == h->nalive)
+        for (int i = 0; i < 64; i++)
+            if (h->nblock[i] == h->nalive) m |= 1ull << i;
+    h->hub_mask = m;
+    h->masks = h->nmasked || h->os_mask;
+}
+
+static void mask_count(struct hub *h, uint64_t m, int d)
+{
+    if (!m) return;
+    for (uint64_t b = m; b; b &= b - 1) h->nblock[__builtin_ctzll(b)] += (unsigned)d;
+    h->nmasked += (unsigned)d;
+}
+
+void hub_mask_recount(struct hub *h)
+{
+    memset(h->nblock, 0, sizeof h->nblock);
+    h->nmasked = 0;
+    for (gl_t *g = h->all; g; g = g->all_next) mask_count(h, g->sigmask, 1);
+    hub_mask_update(h);
+}
+
+void hub_sigmask_set(gl_t *g, uint64_t mask)
+{
+    struct hub *h = g->hub;
+    mask &= ~MASK_NEVER;
+    mask_count(h, g->sigmask, -1); /* g is live, so counted */
+    mask_count(h, mask, 1);
+    g->sigmask = mask;
+    hub_mask_update(h);
+    if (g == hub_tls.cur && mask != h->os_mask) os_mask_apply(h, mask);
+    h->masks = h->nmasked || h->os_mask;
+}
+
+void hub_sigmask_sync(void)
+{
+    struct hub *h = hub_tls.hub;
+    if (!h) return;
+    uint64_t m = 0;
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
+    h->os_mask = m;
+    h->masks = h->nmasked || h->os_mask;
+}
+
+/* Switching to `to`: the OS thread takes its mask (the hub's: the common
+ * part of all). Called only when some mask is in use. */
+static void mask_switch(struct hub *h, gl_t *to)
+{
+    uint64_t want = to->is_hub ? h->hub_mask : to->sigmask;
+    if (want != h->os_mask) os_mask_apply(h, want);
+    h->masks = h->nmasked || h->os_mask;
+}
 
 /* ---- switching ------------------------------------------------------------ */
 
@@ -52,6 +121,7 @@ void gl_switch(gl_t *from, gl_t *to)
     if (__builtin_expect(hub_stats_on, 0)) hub_stats.switches++;
     from->err = errno;
     from->herr = h_errno;
+    if (__builtin_expect(to->hub->masks, 0)) mask_switch(to->hub, to);
     hub_tls.cur = to;
 #ifdef __SANITIZE_ADDRESS__
     void *fake = NULL;
@@ -112,6 +182,10 @@ static void hub_link(struct hub *h, gl_t *g)
     h->all = g;
     h->nalive++;
     if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, 1);
+    if (__builtin_expect(h->masks, 0)) {
+        mask_count(h, g->sigmask, 1);
+        hub_mask_update(h);
+    }
 }
 
 static void hub_unlink(struct hub *h, gl_t *g)
@@ -123,6 +197,35 @@ static void hub_unlink(struct hub *h, gl_t *g)
     if (g->all_next) g->all_next->all_prev = g->all_prev;
     h->nalive--;
     if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, -1);
+    if (__builtin_expect(h->masks, 0)) {
+        mask_count(h, g->sigmask, -1);
+        hub_mask_update(h);
+    }
+}
+
+void (*hub_soon_hook)(void);
+static struct hub *first_hub;
+
+static void on_soon(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop, (void)w, (void)revents;
+    if (hub_soon_hook) hub_soon_hook();
+}
+
+void hub_soon_arm(void)
+{
+    struct hub *h = hub_get();
+    if (!h || h->soon_armed) return;
+    ev_async_init(&h->soon, on_soon);
+    ev_async_start(h->loop, &h->soon);
+    __atomic_store_n(&h->soon_armed, 1, __ATOMIC_RELEASE);
+}
+
+void hub_soon(void)
+{
+    struct hub *h = hub_tls.hub;
+    if (!h) h = __atomic_load_n(&first_hub, __ATOMIC_ACQUIRE);
+    if (h && __atomic_load_n(&h->soon_armed, __ATOMIC_ACQUIRE)) ev_async_send(h->loop, &h->soon);
 }
 
 struct hub *hub_get(void)
@@ -158,9 +261,15 @@ struct hub *hub_get(void)
     }
 #endif
     h->main_gl = m;
+    /* the OS thread's own mask becomes its main greenlet's */
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &h->os_mask, sizeof h->os_mask);
+    m->sigmask = h->os_mask;
+    h->masks = h->os_mask != 0;
     hub_link(h, m);
     hub_tls.hub = h;
     hub_tls.cur = m;
+    struct hub *none = NULL;
+    __atomic_compare_exchange_n(&first_hub, &none, h, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     hub_stack_thread_init();
     return h;
 fail:
@@ -185,6 +294,7 @@ gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err)
     gl_t *g = gl_new(h, stack_size, fn, arg, err);
     if (!g) return NULL;
     g->created_ra = hub_tls.cur ? hub_tls.cur->op_ra : NULL; /* for the dump */
+    g->sigmask = hub_tls.cur ? hub_tls.cur->sigmask : 0;     /* as a new thread inherits */
     hub_link(h, g);
     g->state = GL_READY;
     hub_rq_push(h, g);
@@ -281,6 +391,8 @@ void hub_yield(void)
     self->state = GL_READY;
     hub_rq_push(h, self);
     gl_switch(self, h->hub_gl);
+    /* sent a signal (or cancelled asynchronously) while it was ready */
+    if (__builtin_expect(self->pending, 0) && hub_intr_hook) hub_intr_hook(0);
 }
 
 void gl_exit(void)

@@ -56,7 +56,11 @@ struct gl {
     int result;                 /* why gl_park returned */
     int err, herr;              /* errno and h_errno while switched out */
     unsigned char is_hub, is_main;
-    unsigned id; /* unique, never 0; see gl_id */
+    unsigned char pending; /* the thread patch has something to deliver to it (a
+                              cancellation, a signal) at its next patched call */
+    uint64_t sigmask;      /* signals it blocks (bit sig-1), applied to the OS
+                              thread while it runs: see hub_sigmask */
+    unsigned id;           /* unique, never 0; see gl_id */
     void (*fn)(void *);
     void *arg;
     void *local; /* owned by the creator (the thread patch's record) */
@@ -132,6 +136,18 @@ void gl_unpark(gl_t *g, int code);
  * ECANCELED for cancellation); the caller decides what g was doing. */
 #define gl_interrupt(g, code) gl_unpark((g), (code))
 
+/* Interrupts are acted on by the patch layer. Set by the thread patch and
+ * called, in the interrupted greenlet, by every wait primitive below
+ * (hub_sleep, hub_wait_fds, hub_wq_wait, hub_child_wait):
+ *   - before it waits, when g->pending is set, with code 0: returns 0 to go
+ *     on waiting, or an interrupt code to return at once;
+ *   - after its own clean-up, when the wait was interrupted with EINTR or
+ *     ECANCELED: returns the code the primitive is to return, or
+ *     HUB_RESTART to wait again as if nothing had happened.
+ * It may not return at all: deferred cancellation unwinds the greenlet. */
+#define HUB_RESTART (-1)
+extern int (*hub_intr_hook)(int code);
+
 /* Cooperative yield: run every other ready greenlet once, then come back. */
 void hub_yield(void);
 /* Sleep until dl. 0, or the interrupt code. */
@@ -178,11 +194,36 @@ void hub_wq_wake(hub_wq *q, hub_waiter *w); /* wake this one (it is on q) */
 gl_t *hub_wq_wake_one(hub_wq *q);           /* the woken greenlet, or NULL */
 int hub_wq_wake_all(hub_wq *q);             /* how many were woken */
 
+/* Async-signal-safe and thread-safe: pokes the hub of the calling OS thread
+ * (or the process's first hub, from a thread without one), which then calls
+ * hub_soon_hook from the hub greenlet. For wake-ups decided where the wait
+ * queues cannot be touched: a signal handler, another OS thread. */
+void hub_soon(void);
+extern void (*hub_soon_hook)(void);
+/* Readies hub_soon on the calling thread's hub (from a greenlet, before it
+ * waits for such a wake-up); hub_soon does nothing until then. */
+void hub_soon_arm(void);
+
 /* Something outside the loop (a native worker thread, a signal) may still
  * wake a greenlet: hold a reference so an otherwise idle hub does not call
  * it a deadlock. Wait primitives above count themselves. */
 void hub_ref(void);
 void hub_unref(void);
+
+/* ---- signal masks --------------------------------------------------------- */
+
+/* Each greenlet has its own signal mask, as each thread has natively: a new
+ * greenlet inherits its creator's, and the OS thread's mask follows the
+ * greenlet that runs (one system call per switch between greenlets whose
+ * masks differ, none otherwise). While the hub itself runs (waiting in the
+ * loop), only the signals every greenlet blocks are blocked, so a signal
+ * one of them accepts is handled at once, as natively some thread would.
+ * Masks are kernel words (bit sig-1); glibc's internal signals and
+ * SIGKILL/SIGSTOP are never blocked. */
+void hub_sigmask_set(gl_t *g, uint64_t mask);
+/* The OS thread's mask was changed behind the hub's back (a call that
+ * bypassed hub_sigmask_set): read it again. */
+void hub_sigmask_sync(void);
 
 /* ---- diagnostics --------------------------------------------------------- */
 
@@ -243,5 +284,7 @@ int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round);
  * re-initialised. Runs from a pthread_atfork child handler registered before
  * any of the program's; callable again harmlessly. */
 void hub_fork_child(void);
+/* Registers hub_fork_child as a child handler, once. */
+void hub_fork_register(void);
 
 #endif

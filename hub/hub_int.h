@@ -40,9 +40,18 @@ struct hub {
     unsigned since_poll;
     struct hub_fdw **fdw; /* indexed by fd, grown on demand */
     int nfdw;
+    ev_async soon; /* hub_soon, once armed */
+    int soon_armed;
+    /* signal masks (hub.c): the OS thread's as last set, the hub's own,
+     * and for each signal how many live greenlets block it */
+    int masks; /* any greenlet or the OS thread blocks something */
+    uint64_t os_mask, hub_mask;
+    unsigned nmasked; /* live greenlets with a non-empty mask */
+    unsigned nblock[64];
 };
 
-struct hub *hub_get(void); /* this thread's hub, created on demand */
+struct hub *hub_get(void);            /* this thread's hub, created on demand */
+void hub_mask_recount(struct hub *h); /* after fork: from the survivors */
 void gl_switch(gl_t *from, gl_t *to);
 void hub_rq_push(struct hub *h, gl_t *g);
 void hub_wq_unlink(gl_t *g); /* off its wait queue, if on one */

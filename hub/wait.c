@@ -128,6 +128,21 @@ int gl_park(hub_deadline dl)
     return r;
 }
 
+int (*hub_intr_hook)(int code);
+
+/* Before a wait: something pending for the greenlet (see hub.h). */
+static inline int intr_before(gl_t *self)
+{
+    return __builtin_expect(self->pending, 0) && hub_intr_hook ? hub_intr_hook(0) : 0;
+}
+
+/* After a wait: an interrupt is handed to the patch layer. */
+static inline int intr_after(int r)
+{
+    if (__builtin_expect(r == EINTR || r == ECANCELED, 0) && hub_intr_hook) return hub_intr_hook(r);
+    return r;
+}
+
 static void wait_begin(gl_t *g, int kind, long obj, int events)
 {
     g->wkind = kind;
@@ -139,9 +154,11 @@ static void wait_begin(gl_t *g, int kind, long obj, int events)
 int hub_sleep(hub_deadline dl)
 {
     gl_t *self = gl_self();
+    int r = intr_before(self);
+    if (r) return r;
     wait_begin(self, HUB_W_SLEEP, 0, 0);
-    int r = gl_park(dl);
-    return r == ETIMEDOUT ? 0 : r;
+    r = intr_after(gl_park(dl));
+    return r == ETIMEDOUT || r == HUB_RESTART ? 0 : r;
 }
 
 /* ---- fd readiness --------------------------------------------------------- */
@@ -223,9 +240,12 @@ int hub_wait_fds(struct hub_pollfd *set, int n, hub_deadline dl)
     gl_t *self = gl_self();
     struct hub *h = self->hub;
     struct hub_fdwaiter stackw[8];
+    int r = intr_before(self);
+    if (r) return r;
     struct hub_fdwaiter *ws = n <= 8 ? stackw : malloc((size_t)n * sizeof *ws);
     if (!ws) return ENOMEM;
-    int r = 0, linked = 0;
+again:;
+    int linked = 0;
     for (int i = 0; i < n; i++) {
         set[i].revents = 0;
         if (set[i].fd < 0) {
@@ -256,7 +276,17 @@ int hub_wait_fds(struct hub_pollfd *set, int n, hub_deadline dl)
             fdw_update(h->loop, f, set[i].fd);
         }
     }
-    if (ws != stackw) free(ws);
+    if (r == EINTR || r == ECANCELED) { /* the hook may unwind: free first */
+        if (ws != stackw) free(ws);
+        ws = NULL;
+        if ((r = intr_after(r)) == HUB_RESTART) {
+            ws = n <= 8 ? stackw : malloc((size_t)n * sizeof *ws);
+            if (!ws) return ENOMEM;
+            r = 0;
+            goto again;
+        }
+    }
+    if (ws && ws != stackw) free(ws);
     return r;
 }
 
@@ -287,6 +317,8 @@ int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
 {
     hub_waiter local = {0};
     gl_t *self = gl_self();
+    int r = intr_before(self);
+    if (r) return r;
     if (!w) w = &local;
     w->gl = self;
     w->next = NULL;
@@ -299,7 +331,8 @@ int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
     self->wq_q = q;
     self->wq_w = w;
     wait_begin(self, HUB_W_WQ, (long)q, 0);
-    return gl_park(dl); /* gl_unpark took us off q, whoever woke us */
+    r = intr_after(gl_park(dl)); /* gl_unpark took us off q, whoever woke us */
+    return r == HUB_RESTART ? 0 : r;
 }
 
 void hub_wq_wake(hub_wq *q, hub_waiter *w)
