@@ -71,6 +71,12 @@ static inline void *gp_real(int id)
 }
 #define REAL(name) ((__typeof__(&name))gp_real(GP_SYM_##name))
 
+/* Something is pending for the running greenlet (g->pending: a signal sent
+ * with pthread_kill, a cancellation): delivered on entry to a patched call;
+ * a cancellation is acted on here if call id is a cancellation point.
+ * Defined by the thread patch (thread_cancel.c). */
+void gp_pending(int id);
+
 /* Always inlined: __builtin_return_address(0) is then the hook's caller,
  * the program's call site the dump shows. */
 static inline __attribute__((always_inline)) int gp_enter(int id)
@@ -84,6 +90,7 @@ static inline __attribute__((always_inline)) int gp_enter(int id)
     if (g) {
         g->op = gp_sym_names[id];
         g->op_ra = __builtin_return_address(0);
+        if (__builtin_expect(g->pending, 0)) gp_pending(id);
     }
     return 1;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,9 +112,27 @@ int gth_poll_wait(int *backoff_us, hub_deadline dl)
     int64_t left = hub_left_ns(dl);
     if (left == 0) return ETIMEDOUT;
     int64_t ns = (int64_t)*backoff_us * 1000;
-    hub_sleep(hub_after_ns(ns < left ? ns : left));
+    int r = hub_sleep(hub_after_ns(ns < left ? ns : left));
     if (*backoff_us < 5000) *backoff_us *= 2;
-    return 0;
+    return r == ECANCELED ? ECANCELED : 0;
+}
+
+static pid_t pid_cache;
+
+static void pid_forget(void)
+{
+    pid_cache = 0;
+}
+
+pid_t gth_pid(void)
+{
+    if (!pid_cache) pid_cache = getpid();
+    return pid_cache;
+}
+
+void gth_thread_init(void)
+{
+    pthread_atfork(NULL, NULL, pid_forget);
 }
 
 /* A spawned greenlet (not a main one, not the hub) is running. */
@@ -234,10 +253,15 @@ static void gth_free(struct gth *th)
     free(th);
 }
 
-static void gth_exit(struct gth *th, void *ret) __attribute__((noreturn));
-static void gth_exit(struct gth *th, void *ret)
+void gth_exit(struct gth *th, void *ret)
 {
+    th->exiting = 1;
+    th->gl->pending = 0;
     keys_run_destructors(th);
+    gth_robust_release(th);
+    free(th->robust);
+    th->robust = NULL;
+    th->nrobust = th->caprobust = 0;
     th->ret = ret;
     th->exited = 1;
     th->gl->local = NULL;
@@ -252,6 +276,8 @@ static void gth_exit(struct gth *th, void *ret)
 static void gth_main(void *arg)
 {
     struct gth *th = arg;
+    /* A cancellation unwinds the start routine's frames and no further. */
+    th->base_cfa = (uintptr_t)__builtin_dwarf_cfa();
     gth_exit(th, th->start(th->arg));
 }
 
@@ -270,12 +296,25 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
     if (!gp_enter(GP_SYM_pthread_create)) return REAL(pthread_create)(t, attr, fn, arg);
     size_t stack = 0;
     int detach = PTHREAD_CREATE_JOINABLE, err;
-    if (attr) {
-        pthread_attr_getdetachstate(attr, &detach);
-        pthread_attr_getstacksize(attr, &stack);
-    }
     struct gth *th = calloc(1, sizeof *th);
     if (!th) return EAGAIN;
+    th->guardsize = (size_t)sysconf(_SC_PAGESIZE);
+    th->inherit = PTHREAD_INHERIT_SCHED;
+    th->scope = PTHREAD_SCOPE_SYSTEM;
+    if (attr) {
+        struct sched_param sp = {0};
+        pthread_attr_getdetachstate(attr, &detach);
+        pthread_attr_getstacksize(attr, &stack);
+        pthread_attr_getguardsize(attr, &th->guardsize);
+        pthread_attr_getinheritsched(attr, &th->inherit);
+        pthread_attr_getscope(attr, &th->scope);
+        pthread_attr_getschedpolicy(attr, &th->sched_policy);
+        pthread_attr_getschedparam(attr, &sp);
+        th->sched_prio = sp.sched_priority;
+    }
+    /* A new thread inherits its creator's cancellation type and state
+     * only in part: POSIX starts it enabled and deferred. Its signals
+     * pending with pthread_kill start empty, as natively. */
     th->self = (pthread_t)th;
     th->start = fn;
     th->arg = arg;
@@ -292,6 +331,12 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
     g->local = th;
     th->gl = g;
     inherit_name(g);
+    sigset_t ss; /* pthread_attr_setsigmask_np: its mask instead of ours */
+    if (attr && pthread_attr_getsigmask_np(attr, &ss) == 0) {
+        uint64_t m;
+        memcpy(&m, &ss, sizeof m);
+        hub_sigmask_set(g, m);
+    }
     *t = th->self;
     return 0;
 }
@@ -301,6 +346,10 @@ void pthread_exit(void *ret)
     if (!gp_enter(GP_SYM_pthread_exit)) REAL(pthread_exit)(ret);
     struct gth *th = gth_self();
     if (!th) REAL(pthread_exit)(ret);
+    if (th->exiting) { /* from a cleanup handler or a destructor while unwinding */
+        th->exit_value = ret;
+        gth_unwind(th, ret);
+    }
     if (th->is_main && getpid() != gettid()) {
         /* A native thread's main greenlet: the OS thread itself must end
          * through glibc, once the greenlets it carries have finished. */
@@ -308,7 +357,7 @@ void pthread_exit(void *ret)
         while (hub_alive() > 1) gth_poll_wait(&backoff, hub_never());
         REAL(pthread_exit)(ret);
     }
-    gth_exit(th, ret); /* the process's main: it lives on while others run */
+    gth_unwind(th, ret); /* the process's main: it lives on while others run */
 }
 
 /* The shared part of the join family: dl NULL means "do not wait". */
@@ -319,6 +368,7 @@ static int join(pthread_t t, void **ret, const hub_deadline *dl)
 {
     struct gth *self = gth_self(), *th = gth_find(t);
     if (!self) return ENOMEM;
+    if (dl) gth_testcancel(); /* a cancellation point, except tryjoin */
     if (!th) return ESRCH;
     if (th == self || th->joins == self) return EDEADLK;
     if (th->detached || th->joining) return EINVAL;
@@ -327,7 +377,16 @@ static int join(pthread_t t, void **ret, const hub_deadline *dl)
         th->joining = 1;
         self->joins = th;
         int r = 0;
-        while (!th->exited && r != ETIMEDOUT) r = hub_wq_wait(&th->joinq, NULL, *dl);
+        while (!th->exited && r != ETIMEDOUT) {
+            r = hub_wq_wait(&th->joinq, NULL, *dl);
+            if (r == ECANCELED) { /* th stays joinable, as natively */
+                self->joins = NULL;
+                th->joining = 0;
+                gth_testcancel();
+                th->joining = 1;
+                self->joins = th;
+            }
+        }
         self->joins = NULL;
         th->joining = 0;
         if (!th->exited) return ETIMEDOUT;
@@ -420,9 +479,16 @@ int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
     int r = pthread_attr_init(attr);
     if (r) return r;
     pthread_attr_setstack(attr, th->gl->stack_lo, th->gl->stack_size);
-    pthread_attr_setguardsize(attr, (size_t)sysconf(_SC_PAGESIZE));
+    pthread_attr_setguardsize(attr, th->guardsize);
     pthread_attr_setdetachstate(attr,
                                 th->detached ? PTHREAD_CREATE_DETACHED : PTHREAD_CREATE_JOINABLE);
+    /* What it was created with: every greenlet really runs as its OS
+     * thread does, but the program sees what it asked for. */
+    struct sched_param sp = {.sched_priority = th->sched_prio};
+    pthread_attr_setinheritsched(attr, th->inherit);
+    pthread_attr_setscope(attr, th->scope);
+    pthread_attr_setschedpolicy(attr, th->sched_policy);
+    pthread_attr_setschedparam(attr, &sp);
     return 0;
 }
 

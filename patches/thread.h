@@ -4,10 +4,19 @@
 #define GP_THREAD_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "patch.h"
 
 struct gth_keys;
+
+/* What _Unwind_ForcedUnwind needs: struct _Unwind_Exception's size and
+ * alignment, without unwind.h's declarations leaking into every file. */
+struct gth_exc {
+    uint64_t cls;
+    void (*cleanup)(int, void *);
+    uintptr_t priv[2];
+} __attribute__((aligned(16)));
 
 /* One per greenlet created by pthread_create (its pthread_t is the record's
  * address) and one per OS thread's main greenlet, created on first need
@@ -23,6 +32,26 @@ struct gth {
     struct gth *joins; /* the thread this one is joining, for EDEADLK */
     hub_wq joinq;
     struct gth_keys *keys;
+
+    /* cancellation and exit (thread_cancel.c) */
+    unsigned char cancel_req;                    /* pthread_cancel was called */
+    unsigned char cancel_off;                    /* PTHREAD_CANCEL_DISABLE */
+    unsigned char cancel_async;                  /* PTHREAD_CANCEL_ASYNCHRONOUS */
+    unsigned char exiting;                       /* unwinding towards the end: no more cancels */
+    void *exit_value;                            /* what the joiner gets once unwound */
+    __pthread_unwind_buf_t *cleanup;             /* innermost pthread_cleanup_push */
+    struct _pthread_cleanup_buffer *old_cleanup; /* _pthread_cleanup_push (old ABI) */
+    uintptr_t base_cfa;  /* unwinding ends at this frame (0: end of stack) */
+    struct gth_exc exc;  /* the forced-unwind "exception" */
+    uint64_t sigpending; /* pthread_kill'ed signals not delivered yet, bit sig-1 */
+
+    /* robust mutexes held (thread_mutex.c), released when it ends */
+    void **robust;
+    unsigned nrobust, caprobust;
+
+    /* attributes it was created with, for pthread_getattr_np */
+    size_t guardsize;
+    int sched_policy, sched_prio, inherit, scope;
 };
 
 /* The calling greenlet's record (created for a main greenlet on demand);
@@ -32,13 +61,48 @@ struct gth *gth_self(void);
  * seen before; NULL if unknown (a native thread, or already joined). */
 struct gth *gth_find(pthread_t t);
 
+/* Ends the calling greenlet th: key destructors, robust mutexes, joiners.
+ * Runs no cleanup handler: see gth_unwind. */
+void gth_exit(struct gth *th, void *ret) __attribute__((noreturn));
+/* Ends the calling greenlet th with ret the way pthread_exit does: runs its
+ * cleanup handlers (pthread_cleanup_push, and C++ destructors on the way
+ * when libgcc's unwinder is there), then gth_exit. */
+void gth_unwind(struct gth *th, void *ret) __attribute__((noreturn));
+/* Recomputes th->gl->pending from the cancel state and pending signals. */
+void gth_update_pending(struct gth *th);
+/* The robust mutexes th holds are marked owner-dead and their waiters
+ * woken (thread_mutex.c). */
+void gth_robust_release(struct gth *th);
+/* Our own cancellation points (pthread_cond_wait, sem_wait, pthread_join,
+ * ...) call this where they may act: on entry, and once their wait came
+ * back with ECANCELED and their state is put right. Acts (never returns)
+ * if a cancellation is pending and enabled, else returns. */
+void gth_testcancel(void);
+
+/* The record of t; *other set when t runs on another OS thread (the main
+ * greenlet of a native thread: glibc's own calls reach it there). */
+struct gth *gth_target(pthread_t t, int *other);
+/* Raises th's signals sent with pthread_kill, now that th runs: each
+ * handler runs on th's stack. 1 if every handler that ran has SA_RESTART. */
+int gth_deliver(struct gth *th);
+
+/* Semaphores' part of the subsystem's set-up (thread_sem.c). */
+void gth_sem_init(void);
+
 /* Owner ids written into lock words: greenlet ids (>= 1<<22) for greenlets,
  * the kernel tid for main greenlets (as glibc writes), so a native thread
  * using glibc's own code on the same mutex sees a consistent owner. */
 static inline int gth_owner_id(void)
 {
-    return (int)gl_self()->id;
+    gl_t *g = hub_tls.cur;
+    return (int)(g ? g : gl_self())->id;
 }
+
+/* Owner ids are unique within a process only (a forked child goes on with
+ * its parent's ids, and both go on counting): an object shared between
+ * processes records its owner's pid next to the id. */
+pid_t gth_pid(void);
+void gth_thread_init(void); /* thread.c's part of the set-up */
 
 /* Does the owner id belong to a greenlet of this OS thread's hub, i.e. one
  * that will wake our wait queue when it unlocks? Anything else (a native
@@ -47,7 +111,8 @@ int gth_owner_is_local(int owner);
 
 /* Brief cooperative polling sleep, for waits on objects another OS thread or
  * process may release: doubles from 50 us to 5 ms, never past dl.
- * Returns ETIMEDOUT once dl has passed. */
+ * Returns ETIMEDOUT once dl has passed, ECANCELED when one of our own
+ * cancellation points is to act (see gth_testcancel), else 0. */
 int gth_poll_wait(int *backoff_us, hub_deadline dl);
 
 #endif

@@ -8,15 +8,27 @@
  *   __owner  owner id (kernel tid for main greenlets, greenlet id otherwise)
  *   __nusers locks held, as glibc counts them (pthread_mutex_destroy: EBUSY)
  *   __kind   glibc's type and flag bits
- *   __list   our wait queue of greenlets (process-private mutexes only)
+ *   __list   our wait queue of greenlets (process-private mutexes), or the
+ *            owner's pid (process-shared ones: owner ids are per process)
  * An unlock hands the mutex straight to the first queued greenlet (FIFO, no
  * thundering herd). Owners we cannot be woken by — a native thread, another
  * process (PTHREAD_PROCESS_SHARED) — are polled for with short sleeps on the
- * hub, never waited for in the kernel, which would stop every greenlet. */
+ * hub, never waited for in the kernel, which would stop every greenlet.
+ *
+ * Robust mutexes keep glibc's robust encoding instead: __lock holds the
+ * owner's id, FUTEX_OWNER_DIED once the owner ended holding it (each
+ * greenlet keeps the list of robust mutexes it holds), __owner
+ * PTHREAD_MUTEX_INCONSISTENT after an EOWNERDEAD until
+ * pthread_mutex_consistent, PTHREAD_MUTEX_NOTRECOVERABLE for good once
+ * unlocked inconsistent. Unlocks wake the first waiter rather than hand
+ * over, so a waiter always sees the owner-died state itself. */
 #include <errno.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,12 +51,22 @@ struct gmx {
     unsigned nusers;
     int kind;
     short spins, elision;
-    hub_wq q;
+    union {
+        hub_wq q; /* process-private */
+        int pid;  /* process-shared: the owner's */
+    };
 };
 _Static_assert(sizeof(struct gmx) == sizeof(pthread_mutex_t), "glibc mutex layout");
 _Static_assert(offsetof(struct gmx, kind) == offsetof(pthread_mutex_t, __data.__kind), "kind");
 
 #define HANDED_OFF 1 /* waiter tag: the unlocker made us the owner */
+
+/* glibc's robust encoding (nptl/pthreadP.h, linux/futex.h) */
+#define RB_WAITERS        FUTEX_WAITERS    /* a native waiter may sleep in futex */
+#define RB_DIED           FUTEX_OWNER_DIED /* the owner ended holding it */
+#define RB_TID            FUTEX_TID_MASK
+#define RB_INCONSISTENT   INT_MAX
+#define RB_NOTRECOVERABLE (INT_MAX - 1)
 
 static void futex_wake(int *word, int shared)
 {
@@ -56,18 +78,152 @@ static int mx_valid(const struct gmx *m)
     return m->kind >= 0 && !(m->kind & ~KIND_KNOWN);
 }
 
+/* Is the owner id in the mutex the caller's own process's? */
+static inline int mx_here(const struct gmx *m)
+{
+    return !(m->kind & KIND_PSHARED) || m->pid == gth_pid();
+}
+
+static inline void mx_set_pid(struct gmx *m)
+{
+    if (m->kind & KIND_PSHARED) m->pid = gth_pid();
+}
+
 static void mx_take(struct gmx *m, int id)
 {
+    mx_set_pid(m);
     m->owner = id;
     m->nusers++;
     if ((m->kind & KIND_TYPE_MASK) == PTHREAD_MUTEX_RECURSIVE) m->count = 1;
 }
 
-/* 0 when acquired (or re-entered), else EBUSY / EDEADLK / EAGAIN. */
+/* ---- robust mutexes --------------------------------------------------------- */
+
+static void rb_track(struct gmx *m)
+{
+    struct gth *th = gth_self();
+    if (!th) return;
+    if (th->nrobust == th->caprobust) {
+        unsigned cap = th->caprobust ? th->caprobust * 2 : 8;
+        void **t = realloc(th->robust, cap * sizeof *t);
+        if (!t) return; /* not tracked: its owner's end goes unnoticed */
+        th->robust = t;
+        th->caprobust = cap;
+    }
+    th->robust[th->nrobust++] = m;
+}
+
+static void rb_untrack(struct gmx *m)
+{
+    struct gth *th = gth_self();
+    if (!th) return;
+    for (unsigned i = th->nrobust; i-- > 0;)
+        if (th->robust[i] == m) {
+            th->robust[i] = th->robust[--th->nrobust];
+            return;
+        }
+}
+
+/* Releases the lock word and wakes one waiter, native or ours. */
+static void rb_release(struct gmx *m)
+{
+    int shared = m->kind & KIND_PSHARED;
+    if (__atomic_exchange_n(&m->lock, 0, __ATOMIC_RELEASE) & RB_WAITERS)
+        futex_wake(&m->lock, shared);
+    if (!shared) hub_wq_wake_one(&m->q);
+}
+
+static int rb_try(struct gmx *m, int id)
+{
+    int type = m->kind & KIND_TYPE_MASK;
+    for (;;) {
+        int v = __atomic_load_n(&m->lock, __ATOMIC_RELAXED);
+        if (v == 0) {
+            if (!__atomic_compare_exchange_n(&m->lock, &v, id, 0, __ATOMIC_ACQUIRE,
+                                             __ATOMIC_RELAXED))
+                continue;
+            if (m->owner == RB_NOTRECOVERABLE) {
+                m->count = 0;
+                rb_release(m);
+                return ENOTRECOVERABLE;
+            }
+            m->count = 1;
+            m->owner = id;
+            mx_set_pid(m);
+            m->nusers++;
+            rb_track(m);
+            return 0;
+        }
+        if (v & RB_DIED) {
+            if (!__atomic_compare_exchange_n(&m->lock, &v, id | (v & RB_WAITERS), 0,
+                                             __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                continue;
+            m->count = 1;
+            m->owner = RB_INCONSISTENT; /* until pthread_mutex_consistent */
+            mx_set_pid(m);
+            rb_track(m);
+            return EOWNERDEAD;
+        }
+        if ((v & RB_TID) == id && mx_here(m)) {
+            if (type == PTHREAD_MUTEX_ERRORCHECK) return EDEADLK;
+            if (type == PTHREAD_MUTEX_RECURSIVE) {
+                if (m->count + 1 == 0) return EAGAIN;
+                m->count++;
+                return 0;
+            }
+        }
+        return EBUSY;
+    }
+}
+
+static int rb_unlock(struct gmx *m, int id)
+{
+    int type = m->kind & KIND_TYPE_MASK, v = m->lock;
+    if ((v & RB_TID) != id || !(v & ~RB_WAITERS) || !mx_here(m)) return EPERM;
+    int newowner = 0;
+    if (m->owner == RB_INCONSISTENT) {
+        if (type == PTHREAD_MUTEX_RECURSIVE && --m->count != 0) return ENOTRECOVERABLE;
+        newowner = RB_NOTRECOVERABLE; /* unlocked without being made consistent */
+    } else if (type == PTHREAD_MUTEX_RECURSIVE) {
+        if (m->owner != id) return EPERM;
+        if (--m->count != 0) return 0;
+    }
+    rb_untrack(m);
+    m->owner = newowner;
+    m->nusers--;
+    rb_release(m);
+    return 0;
+}
+
+void gth_robust_release(struct gth *th)
+{
+    /* What the kernel does with a dead thread's robust list. */
+    while (th->nrobust) {
+        struct gmx *m = th->robust[--th->nrobust];
+        int v = __atomic_load_n(&m->lock, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&m->lock, &v, (v & RB_WAITERS) | RB_DIED, 0,
+                                            __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            ;
+        if (v & RB_WAITERS) futex_wake(&m->lock, m->kind & KIND_PSHARED);
+        if (!(m->kind & KIND_PSHARED)) hub_wq_wake_one(&m->q);
+    }
+}
+
+/* ---- all mutexes --------------------------------------------------------------- */
+
+/* The id of the owner, for deciding how to wait. */
+static inline int mx_owner(const struct gmx *m)
+{
+    return m->kind & KIND_ROBUST ? m->lock & RB_TID : m->owner;
+}
+
+/* 0 when acquired (or re-entered), else EBUSY / EDEADLK / EAGAIN, and for
+ * robust mutexes EOWNERDEAD (acquired) / ENOTRECOVERABLE. */
 static int mx_try(struct gmx *m, int id)
 {
     int type = m->kind & KIND_TYPE_MASK;
-    if (m->owner == id && m->lock) {
+    if (__builtin_expect(m->kind & KIND_ROBUST, 0)) return rb_try(m, id);
+    if (m->owner == id && m->lock && mx_here(m)) {
         if (type == PTHREAD_MUTEX_RECURSIVE) {
             if (m->count + 1 == 0) return EAGAIN;
             m->count++;
@@ -93,7 +249,7 @@ static int mx_lock(struct gmx *m, const struct timespec *abstime, clockid_t cloc
     hub_deadline dl = hub_never();
     if (abstime && (r = hub_at_ts(clock, abstime, &dl))) return r;
     for (;;) {
-        if (!(m->kind & KIND_PSHARED) && gth_owner_is_local(m->owner)) {
+        if (!(m->kind & KIND_PSHARED) && gth_owner_is_local(mx_owner(m))) {
             hub_waiter w = {0};
             r = hub_wq_wait(&m->q, &w, dl);
             if (w.tag == HANDED_OFF) return 0;
@@ -109,8 +265,9 @@ static int mx_unlock(struct gmx *m)
 {
     int type = m->kind & KIND_TYPE_MASK, id = gth_owner_id();
     if (!mx_valid(m)) return EINVAL;
+    if (__builtin_expect(m->kind & KIND_ROBUST, 0)) return rb_unlock(m, id);
     if (type != PTHREAD_MUTEX_NORMAL && type != PTHREAD_MUTEX_ADAPTIVE_NP) {
-        if (m->owner != id || !m->lock) return EPERM;
+        if (m->owner != id || !m->lock || !mx_here(m)) return EPERM;
         if (type == PTHREAD_MUTEX_RECURSIVE && --m->count) return 0;
     }
     m->owner = 0;
@@ -138,10 +295,19 @@ int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr)
         pthread_mutexattr_getrobust(attr, &robust);
         pthread_mutexattr_getprotocol(attr, &proto);
     }
+    /* as glibc: robust priority-protected mutexes are not supported */
+    if (proto == PTHREAD_PRIO_PROTECT && robust) return ENOTSUP;
+    int ceiling = 0;
+    if (proto == PTHREAD_PRIO_PROTECT) {
+        pthread_mutexattr_getprioceiling(attr, &ceiling);
+        int lo = sched_get_priority_min(SCHED_FIFO);
+        if (ceiling < lo) ceiling = lo;
+    }
     *m = (struct gmx){0};
     m->kind = type | (robust ? KIND_ROBUST : 0) | (pshared ? KIND_PSHARED : 0) |
               (proto == PTHREAD_PRIO_INHERIT ? KIND_PRIO_INHERIT : 0) |
               (proto == PTHREAD_PRIO_PROTECT ? KIND_PRIO_PROTECT : 0);
+    m->spins = (short)ceiling; /* glibc keeps it in __lock, which we use */
     return 0;
 }
 
@@ -168,13 +334,57 @@ int pthread_mutex_timedlock(pthread_mutex_t *restrict mutex,
     return mx_lock((struct gmx *)mutex, abstime, CLOCK_REALTIME);
 }
 
+int pthread_mutex_clocklock(pthread_mutex_t *restrict mutex, clockid_t clock,
+                            const struct timespec *restrict abstime)
+{
+    if (!gp_enter(GP_SYM_pthread_mutex_clocklock))
+        return REAL(pthread_mutex_clocklock)(mutex, clock, abstime);
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) return EINVAL;
+    return mx_lock((struct gmx *)mutex, abstime, clock);
+}
+
+int pthread_mutex_consistent(pthread_mutex_t *mutex)
+{
+    if (!gp_enter(GP_SYM_pthread_mutex_consistent)) return REAL(pthread_mutex_consistent)(mutex);
+    struct gmx *m = (struct gmx *)mutex;
+    if (!(m->kind & KIND_ROBUST) || m->owner != RB_INCONSISTENT) return EINVAL;
+    m->owner = gth_owner_id();
+    return 0;
+}
+
+/* The priority ceiling: kept, reported, never applied (every greenlet runs
+ * at its OS thread's priority). */
+int pthread_mutex_getprioceiling(const pthread_mutex_t *restrict mutex, int *restrict ceiling)
+{
+    if (!gp_enter(GP_SYM_pthread_mutex_getprioceiling))
+        return REAL(pthread_mutex_getprioceiling)(mutex, ceiling);
+    const struct gmx *m = (const struct gmx *)mutex;
+    if (!(m->kind & KIND_PRIO_PROTECT)) return EINVAL;
+    *ceiling = m->spins;
+    return 0;
+}
+
+int pthread_mutex_setprioceiling(pthread_mutex_t *restrict mutex, int ceiling, int *restrict old)
+{
+    if (!gp_enter(GP_SYM_pthread_mutex_setprioceiling))
+        return REAL(pthread_mutex_setprioceiling)(mutex, ceiling, old);
+    struct gmx *m = (struct gmx *)mutex;
+    if (!(m->kind & KIND_PRIO_PROTECT)) return EINVAL;
+    if (ceiling < sched_get_priority_min(SCHED_FIFO) ||
+        ceiling > sched_get_priority_max(SCHED_FIFO))
+        return EINVAL;
+    *old = m->spins;
+    m->spins = (short)ceiling;
+    return 0;
+}
+
 int pthread_mutex_trylock(pthread_mutex_t *mutex)
 {
     if (!gp_enter(GP_SYM_pthread_mutex_trylock)) return REAL(pthread_mutex_trylock)(mutex);
     struct gmx *m = (struct gmx *)mutex;
     if (!mx_valid(m)) return EINVAL;
     int r = mx_try(m, gth_owner_id());
-    return r == EDEADLK ? EBUSY : r;
+    return r == EDEADLK && !(m->kind & KIND_ROBUST) ? EBUSY : r;
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *mutex)
@@ -201,6 +411,9 @@ _Static_assert(offsetof(struct gcv, flags) == offsetof(pthread_cond_t, __data.__
 #define CV_SHARED    1
 #define CV_MONOTONIC 2
 
+/* A cancellation point: acted on at entry (gp_enter), and when the wait
+ * comes back ECANCELED, once the mutex is relocked, as POSIX wants it for
+ * the cleanup handlers. */
 static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime, clockid_t clock)
 {
     hub_deadline dl = hub_never();
@@ -209,13 +422,20 @@ static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime,
     int r = mx_unlock(m), backoff = 0;
     if (r) return r;
     if (c->flags & CV_SHARED) {
-        while (r != ETIMEDOUT && __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seq)
+        while (r != ETIMEDOUT && r != ECANCELED &&
+               __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seq)
             r = gth_poll_wait(&backoff, dl);
     } else {
         r = hub_wq_wait(&c->q, NULL, dl);
     }
-    /* Relock whatever happened; an interrupt is a spurious wakeup. */
+    /* Relock whatever happened; an interrupt is a spurious wakeup. The
+     * relock itself is no cancellation point. */
+    gl_t *g = hub_tls.cur;
+    const char *op = g->op;
+    g->op = gp_sym_names[GP_SYM_pthread_mutex_lock];
     int lr = mx_lock(m, NULL, CLOCK_REALTIME);
+    g->op = op;
+    if (r == ECANCELED) gth_testcancel();
     if (lr) return lr;
     return r == ETIMEDOUT ? ETIMEDOUT : 0;
 }
@@ -260,6 +480,15 @@ int pthread_cond_timedwait(pthread_cond_t *restrict cond, pthread_mutex_t *restr
         return REAL(pthread_cond_timedwait)(cond, mutex, abstime);
     struct gcv *c = (struct gcv *)cond;
     return cv_wait(c, (struct gmx *)mutex, abstime, cv_clock(c));
+}
+
+int pthread_cond_clockwait(pthread_cond_t *restrict cond, pthread_mutex_t *restrict mutex,
+                           clockid_t clock, const struct timespec *restrict abstime)
+{
+    if (!gp_enter(GP_SYM_pthread_cond_clockwait))
+        return REAL(pthread_cond_clockwait)(cond, mutex, clock, abstime);
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) return EINVAL;
+    return cv_wait((struct gcv *)cond, (struct gmx *)mutex, abstime, clock);
 }
 
 int pthread_cond_signal(pthread_cond_t *cond)

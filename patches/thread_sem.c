@@ -1,0 +1,226 @@
+/* thread: POSIX semaphores as a wait queue on the hub.
+ *
+ * The first 16 bytes are glibc's own sem_t (a 64-bit word: the value, and
+ * in the high half the native waiters; then whether it is process-shared),
+ * so the value stays where glibc, a native thread or another process looks
+ * for it; the queue of waiting greenlets lives in the 16 bytes glibc leaves
+ * unused. A process-shared semaphore (sem_init with pshared, or sem_open in
+ * shared memory) is never queued on: its waiters poll on the hub with short
+ * sleeps, so a post from another process is seen within milliseconds and
+ * the hub never blocks in the kernel.
+ *
+ * sem_post is async-signal-safe: posted from a signal handler that
+ * interrupted the hub (or from another OS thread), it only pokes the hub,
+ * which wakes the greenlets waiting on semaphores that have a token. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <semaphore.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "thread.h"
+
+struct gsem {
+    uint64_t data; /* value, and glibc's count of native waiters << 32 */
+    int shared;    /* glibc's "private": FUTEX_PRIVATE_FLAG when shared */
+    int pad;
+    hub_wq q; /* greenlets waiting (process-private only) */
+};
+_Static_assert(sizeof(struct gsem) == sizeof(sem_t), "glibc sem_t layout");
+
+#define VALUE(d)  ((unsigned)(d))
+#define NATIVE(d) ((unsigned)((d) >> 32))
+
+/* Greenlets of this OS thread waiting on a semaphore, for hub_soon. */
+struct semw {
+    struct semw *next, *prev;
+    struct gsem *s;
+    gl_t *gl;
+};
+static __thread struct semw *waiters __attribute__((tls_model("initial-exec")));
+
+static int sem_try(struct gsem *s)
+{
+    uint64_t d = __atomic_load_n(&s->data, __ATOMIC_RELAXED);
+    do {
+        if (VALUE(d) == 0) return EAGAIN;
+    } while (
+        !__atomic_compare_exchange_n(&s->data, &d, d - 1, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+    return 0;
+}
+
+/* The hub was poked (a post from a signal handler or another thread):
+ * every greenlet waiting on a semaphore that has a token looks again. */
+static void on_soon(void)
+{
+    for (struct semw *w = waiters; w; w = w->next)
+        if (VALUE(__atomic_load_n(&w->s->data, __ATOMIC_RELAXED))) gl_unpark(w->gl, 0);
+}
+
+/* In a fork child only the forking greenlet is left, and it was not
+ * waiting. */
+static void forked(void)
+{
+    waiters = NULL;
+}
+
+void gth_sem_init(void)
+{
+    hub_soon_hook = on_soon;
+    pthread_atfork(NULL, NULL, forked);
+}
+
+/* -1/errno as the sem_* calls return. A cancellation point: acted on at
+ * entry (gp_enter) and when the wait comes back ECANCELED. */
+static int sem_wait_until(struct gsem *s, hub_deadline dl)
+{
+    if (sem_try(s) == 0) return 0;
+    int r, backoff = 0;
+    for (;;) {
+        if (s->shared) {
+            r = gth_poll_wait(&backoff, dl);
+        } else {
+            /* A signal handler may post: the hub must not call this a
+             * deadlock, and must be able to find us. */
+            struct semw me = {waiters, NULL, s, hub_tls.cur};
+            if (waiters) waiters->prev = &me;
+            waiters = &me;
+            hub_soon_arm();
+            hub_ref();
+            r = hub_wq_wait(&s->q, NULL, dl);
+            hub_unref();
+            if (me.prev)
+                me.prev->next = me.next;
+            else
+                waiters = me.next;
+            if (me.next) me.next->prev = me.prev;
+        }
+        if (r == ECANCELED) gth_testcancel();
+        if (sem_try(s) == 0) return 0;
+        if (r == ETIMEDOUT || r == EINTR) {
+            errno = r;
+            return -1;
+        }
+    }
+}
+
+int sem_init(sem_t *sem, int pshared, unsigned value)
+{
+    if (!gp_enter(GP_SYM_sem_init)) return REAL(sem_init)(sem, pshared, value);
+    if (value > SEM_VALUE_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct gsem *s = (struct gsem *)sem;
+    *s = (struct gsem){0};
+    s->data = value;
+    s->shared = pshared ? FUTEX_PRIVATE_FLAG : 0;
+    return 0;
+}
+
+int sem_destroy(sem_t *sem)
+{
+    if (!gp_enter(GP_SYM_sem_destroy)) return REAL(sem_destroy)(sem);
+    return 0; /* glibc checks nothing either */
+}
+
+int sem_wait(sem_t *sem)
+{
+    if (!gp_enter(GP_SYM_sem_wait)) return REAL(sem_wait)(sem);
+    return sem_wait_until((struct gsem *)sem, hub_never());
+}
+
+int sem_trywait(sem_t *sem)
+{
+    if (!gp_enter(GP_SYM_sem_trywait)) return REAL(sem_trywait)(sem);
+    if (sem_try((struct gsem *)sem) == 0) return 0;
+    errno = EAGAIN;
+    return -1;
+}
+
+int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abstime)
+{
+    if (!gp_enter(GP_SYM_sem_timedwait)) return REAL(sem_timedwait)(sem, abstime);
+    hub_deadline dl;
+    if (hub_at_ts(CLOCK_REALTIME, abstime, &dl)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return sem_wait_until((struct gsem *)sem, dl);
+}
+
+int sem_clockwait(sem_t *restrict sem, clockid_t clock, const struct timespec *restrict abstime)
+{
+    if (!gp_enter(GP_SYM_sem_clockwait)) return REAL(sem_clockwait)(sem, clock, abstime);
+    hub_deadline dl;
+    if ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) || hub_at_ts(clock, abstime, &dl)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return sem_wait_until((struct gsem *)sem, dl);
+}
+
+int sem_post(sem_t *sem)
+{
+    struct gsem *s = (struct gsem *)sem;
+    if (!gp_enter(GP_SYM_sem_post)) {
+        /* the hub greenlet (a signal handler interrupted the loop), a
+         * no-wait section, or the patch is off */
+        int r = REAL(sem_post)(sem);
+        if (r == 0 && !s->shared && __atomic_load_n(&s->q.head, __ATOMIC_RELAXED)) hub_soon();
+        return r;
+    }
+    uint64_t d = __atomic_load_n(&s->data, __ATOMIC_RELAXED);
+    do {
+        if (VALUE(d) == SEM_VALUE_MAX) {
+            errno = EOVERFLOW;
+            return -1;
+        }
+    } while (
+        !__atomic_compare_exchange_n(&s->data, &d, d + 1, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+    if (NATIVE(d)) /* a native thread or process sleeps in glibc's sem_wait */
+        syscall(SYS_futex, &s->data, FUTEX_WAKE | (FUTEX_PRIVATE_FLAG ^ s->shared), 1, NULL, NULL,
+                0);
+    if (!s->shared) hub_wq_wake_one(&s->q);
+    return 0;
+}
+
+int sem_getvalue(sem_t *restrict sem, int *restrict value)
+{
+    if (!gp_enter(GP_SYM_sem_getvalue)) return REAL(sem_getvalue)(sem, value);
+    *value = (int)VALUE(__atomic_load_n(&((struct gsem *)sem)->data, __ATOMIC_RELAXED));
+    return 0;
+}
+
+/* Named semaphores are glibc's (a file in /dev/shm, mapped shared): they
+ * are process-shared semaphores like any other, waited for by polling. */
+sem_t *sem_open(const char *name, int oflag, ...)
+{
+    mode_t mode = 0;
+    unsigned value = 0;
+    if (oflag & O_CREAT) {
+        va_list ap;
+        va_start(ap, oflag);
+        mode = va_arg(ap, mode_t);
+        value = va_arg(ap, unsigned);
+        va_end(ap);
+    }
+    gp_enter(GP_SYM_sem_open);
+    return REAL(sem_open)(name, oflag, mode, value);
+}
+
+int sem_close(sem_t *sem)
+{
+    gp_enter(GP_SYM_sem_close);
+    return REAL(sem_close)(sem);
+}
+
+int sem_unlink(const char *name)
+{
+    gp_enter(GP_SYM_sem_unlink);
+    return REAL(sem_unlink)(name);
+}
