@@ -101,6 +101,9 @@ $(BUILD)/legacy/%: test/legacy/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LEGACY_CFLAGS) -o $@ $< -lm
 
+# Cleanup by unwinding, as C++ code does it (cleanup attributes).
+$(BUILD)/legacy/sync_unwind: LEGACY_CFLAGS += -fexceptions
+
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lev

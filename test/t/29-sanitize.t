@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Acceptance 5: the shim built with AddressSanitizer + UBSan runs the core
-# programs cleanly: threads, locks, time, and the socket, poll and process
-# programs of the later issues.
+# programs cleanly: threads, locks, time, and the socket, poll, process and
+# synchronisation programs of the later issues.
 . "$(dirname "$0")/../lib.sh"
-plan 10
+plan 14
 make -s SANITIZE=1 all >"$T/build" 2>&1; ok $? "the sanitizer build compiles (make SANITIZE=1)"
 ASAN_LIB=$PWD/build/asan/libgevent_patch.so
 export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -32,3 +32,7 @@ wait "$sp"
 rc=$?
 if [ "$rc" -eq 0 ] && ! grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/srv.err"; then pass "echo server under ASan+UBSan: exit 0, no report"
 else fail "echo server under ASan+UBSan: exit 0, no report"; diag "status $rc"; diag "$(tail -15 "$T/srv.err")"; fi
+check "sync return codes under ASan+UBSan" 0 "$L/sync_errors"
+check "cancellation and cleanup handlers under ASan+UBSan" 0 "$L/sync_cancel"
+check "cancellation unwinding through cleanup attributes under ASan+UBSan" 0 "$L/sync_unwind"
+check "pthread_kill and signal masks under ASan+UBSan" 0 "$L/sync_signals"

@@ -2,7 +2,8 @@
 # Issue 7: memcheck on the thread test programs under the shim: no invalid
 # access, no definite leak. (No suppressions are needed.)
 . "$(dirname "$0")/../lib.sh"
-progs=("mutex_counter" "prodcons" "lifecycle" "sleepers 500 100" "time_parity" "mutex_errors")
+progs=("mutex_counter" "prodcons" "lifecycle" "sleepers 500 100" "time_parity" "mutex_errors"
+    "sync_errors" "sync_cancel" "sync_unwind" "sync_sempool")
 plan ${#progs[@]}
 release_lib
 for p in "${progs[@]}"; do
