@@ -158,10 +158,13 @@ pid_t fork(void)
 
 /* posix_spawn does not wait (the OS thread resumes at the child's exec),
  * so the original is used as is; only SIGCHLD's real disposition is made
- * what the program sees for the child to inherit. */
+ * what the program sees for the child to inherit, and, as before an exec,
+ * the fds the child inherits get their blocking mode back (the ones its
+ * file actions dup2 are handled by posix_spawn_file_actions_adddup2). */
 static int spawn(int p, pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
+    if (fdt_before_exec) fdt_before_exec();
     sig_chld_exec_begin();
     int r = p ? REAL(posix_spawnp)(pid, path, fa, attr, argv, envp)
               : REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
