@@ -53,10 +53,13 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
-TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base
+TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
+             util-linux
+# Only make bench needs these (the original system, for comparison).
+BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
 
-.PHONY: all deps check-deps test demo bench soak install uninstall clean format legacy
+.PHONY: all deps bench-deps check-deps test demo bench soak install uninstall clean format legacy
 
 all: check-deps $(LIB) $(RUN)
 
@@ -69,8 +72,8 @@ check-deps:
 	  echo "  run: make deps     (as root; or: sudo apt-get install -y $(DEPS))"; \
 	  exit 1; fi
 
-deps:
-	@need=""; for p in $(DEPS) $(TEST_DEPS); do \
+deps bench-deps:
+	@need=""; for p in $(DEPS) $(TEST_DEPS) $(if $(filter bench-deps,$@),$(BENCH_DEPS)); do \
 	  dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -z "$$need" ]; then echo "deps: all installed"; \
 	elif [ "$$(id -u)" = 0 ]; then \
@@ -117,7 +120,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all legacy
 	@GP_BUILD=$(BUILD) test/demo
 
-bench: deps
+bench: bench-deps
 	@$(MAKE) --no-print-directory all legacy $(BENCH)
 	@GP_BUILD=$(BUILD) bench/run
 

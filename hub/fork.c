@@ -57,7 +57,8 @@ void hub_fork_child(void)
     h->rq_head = h->rq_tail = NULL;
     h->nparked = 0;
     h->wakers = 0; /* what counted itself there belonged to the dropped */
-    h->since_poll = 0;
+    h->rq_len = 0;
+    h->round = 0;
     self->state = GL_RUNNING;
     hub_mask_recount(h);
     hub_child_forked();

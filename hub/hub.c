@@ -1,8 +1,15 @@
 /* The hub: greenlets, the run queue, and the loop that runs them.
  *
  * Every blocked greenlet switches to the hub greenlet, which runs ready
- * greenlets one at a time and polls libev when nothing is ready (or every
- * HUB_POLL_EVERY switches, so a crowd of yielders cannot starve I/O). */
+ * greenlets one at a time and polls libev when nothing is ready, and
+ * between rounds: a round runs once each greenlet that was ready when it
+ * began, then the loop is polled without blocking. Every greenlet an fd
+ * event woke has thus run (read its data, usually waited again for the
+ * same fd) before the next poll: a level-triggered poll never reports an
+ * fd again only because its greenlet has not run yet, and the watcher is
+ * still armed for the same events, so libev has nothing to tell the
+ * kernel. A yield ends the round at once (a crowd of yielders cannot
+ * starve I/O). */
 #include <errno.h>
 #include <pthread.h>
 #include <netdb.h>
@@ -19,7 +26,6 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#define HUB_POLL_EVERY 64
 #define HUB_STACK      (256 * 1024) /* the hub's own: libev and c-ares callbacks */
 
 __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
@@ -320,12 +326,15 @@ void hub_rq_push(struct hub *h, gl_t *g)
     else
         h->rq_head = g;
     h->rq_tail = g;
+    h->rq_len++;
 }
 
 static gl_t *hub_rq_pop(struct hub *h)
 {
     gl_t *g = h->rq_head;
-    if (g && !(h->rq_head = g->rq_next)) h->rq_tail = NULL;
+    if (!g) return NULL;
+    if (!(h->rq_head = g->rq_next)) h->rq_tail = NULL;
+    h->rq_len--;
     return g;
 }
 
@@ -387,7 +396,7 @@ void hub_yield(void)
     /* The hub polls (without blocking) before it runs anyone again, so a
      * yielder gives I/O a chance too. Never run the loop from here: libev's
      * own libc calls must come from the hub greenlet to pass through. */
-    h->since_poll = HUB_POLL_EVERY;
+    h->round = 0;
     self->state = GL_READY;
     hub_rq_push(h, self);
     gl_switch(self, h->hub_gl);
@@ -427,14 +436,15 @@ static void hub_main(void *arg)
         hub_reap(h);
         if (!h->rq_head) {
             if (h->wakers == 0 && h->nparked > 0) hub_would_block_forever();
-            h->since_poll = 0;
             ev_run(h->loop, EVRUN_ONCE);
-        } else if (++h->since_poll > HUB_POLL_EVERY) {
-            h->since_poll = 0;
+            h->round = h->rq_len;
+        } else if (h->round == 0) {
             ev_run(h->loop, EVRUN_NOWAIT);
+            h->round = h->rq_len;
         }
         gl_t *g = hub_rq_pop(h);
         if (g) {
+            h->round--;
             g->state = GL_RUNNING;
             gl_switch(h->hub_gl, g);
         }

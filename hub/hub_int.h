@@ -37,7 +37,8 @@ struct hub {
     unsigned nalive;
     unsigned nparked;
     unsigned wakers; /* active wake sources: timers, fd waits, refs */
-    unsigned since_poll;
+    unsigned rq_len;
+    unsigned round; /* greenlets left to run before the next poll (hub.c) */
     struct hub_fdw **fdw; /* indexed by fd, grown on demand */
     int nfdw;
     ev_async soon; /* hub_soon, once armed */

@@ -172,15 +172,24 @@ static void fdw_unlink(struct hub_fdw *f, struct hub_fdwaiter *w)
     if (w->next) w->next->prev = w->prev;
 }
 
+/* The watcher's fd never changes (one hub_fdw per fd), so its events are
+ * set with ev_io_modify, not ev_io_set: libev then compares the interest
+ * with what the kernel was last told and makes no epoll_ctl call when a
+ * greenlet leaves and comes back for the same events between two polls
+ * (the echo server's read, write, read-again-and-wait). ev_io_set would
+ * force an EPOLL_CTL_ADD (failing with EEXIST) every time; it is kept for
+ * an fd that was closed (hub_fd_closed), whose number may now name
+ * another file the kernel's epoll set has never seen. */
 static void fdw_update(struct ev_loop *loop, struct hub_fdw *f, int fd)
 {
     int ev = 0;
+    (void)fd;
     for (struct hub_fdwaiter *w = f->head; w; w = w->next)
         ev |= (w->pfd->events & HUB_IN ? EV_READ : 0) | (w->pfd->events & HUB_OUT ? EV_WRITE : 0);
     if (ev == (f->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&f->io)) return;
     ev_io_stop(loop, &f->io);
     if (ev) {
-        ev_io_set(&f->io, fd, ev);
+        ev_io_modify(&f->io, ev);
         ev_io_start(loop, &f->io);
     }
 }
@@ -309,6 +318,7 @@ void hub_fd_closed(int fd)
         w->gl = NULL;
     }
     ev_io_stop(h->loop, &f->io);
+    ev_io_set(&f->io, fd, 0); /* the next start re-registers the fd (see fdw_update) */
 }
 
 /* ---- wait queues ---------------------------------------------------------- */

@@ -1,14 +1,15 @@
 /* The per-fd table. Two levels (chunks of FDT_CHUNK entries allocated on
  * first use), so it follows RLIMIT_NOFILE without a fixed size and an entry
- * never moves once handed out. */
+ * never moves once handed out (rings of siblings point at entries). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "fdt.h"
@@ -23,6 +24,21 @@ struct fdt_chunk {
     unsigned char known[FDT_CHUNK];
 };
 static struct fdt_chunk *fdt_top[FDT_TOP];
+
+/* Rings change (dup, close) and description-wide fields spread through
+ * them under one lock; lookups take none. Only native threads can contend
+ * (greenlets of one hub never run at once), and nobody waits while holding
+ * it, so a spin lock will do. */
+static int fdt_lk;
+static void lock(void)
+{
+    while (__atomic_exchange_n(&fdt_lk, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&fdt_lk, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+static void unlock(void)
+{
+    __atomic_store_n(&fdt_lk, 0, __ATOMIC_RELEASE);
+}
 
 /* fcntl without our own hook (and without dlsym while it is resolving). */
 static int raw_fcntl(int fd, int cmd, long arg)
@@ -48,17 +64,63 @@ static struct fdt_chunk *chunk(int fd, int create)
     return c;
 }
 
+/* ---- rings of fds sharing a description ------------------------------------ */
+
+static void ring_unlink(struct fdt *e) /* under lock */
+{
+    if (!e->sib) return;
+    struct fdt *p = e->sib;
+    while (p->sib != e) p = p->sib;
+    p->sib = e->sib == p ? NULL : e->sib;
+    e->sib = NULL;
+}
+
+static void ring_link(struct fdt *o, struct fdt *n) /* under lock; n is alone */
+{
+    n->sib = o->sib ? o->sib : o;
+    o->sib = n;
+}
+
+static void copy_desc(struct fdt *to, const struct fdt *from)
+{
+    to->kind = from->kind;
+    to->user_nb = from->user_nb;
+    to->shim_nb = from->shim_nb;
+    to->owned = from->owned;
+    to->stream = from->stream;
+    to->nowait_bad = from->nowait_bad;
+    to->rcvtimeo_ns = from->rcvtimeo_ns;
+    to->sndtimeo_ns = from->sndtimeo_ns;
+}
+
+void fdt_share(struct fdt *e)
+{
+    if (!e->sib) return;
+    lock();
+    for (struct fdt *s = e->sib; s && s != e; s = s->sib) copy_desc(s, e);
+    unlock();
+}
+
+/* ---- classifying and creating ------------------------------------------------ */
+
+static int64_t tv_ns(const struct timeval *tv)
+{
+    return (int64_t)tv->tv_sec * 1000000000 + (int64_t)tv->tv_usec * 1000;
+}
+
 static int classify(int fd, struct fdt *e)
 {
     struct stat st;
     int fl = raw_fcntl(fd, F_GETFL, 0);
     if (fl < 0 || fstat(fd, &st) < 0) return -1;
+    e->stream = 0;
     switch (st.st_mode & S_IFMT) {
     case S_IFSOCK:
         e->kind = FDT_SOCKET;
         break;
     case S_IFIFO:
         e->kind = FDT_FIFO;
+        e->stream = 1;
         break;
     case S_IFCHR:
         e->kind = FDT_TTY;
@@ -71,16 +133,18 @@ static int classify(int fd, struct fdt *e)
         break;
     }
     e->user_nb = (fl & O_NONBLOCK) != 0;
-    e->shim_nb = 0;
+    e->shim_nb = e->owned = e->nowait_bad = e->drained = 0;
     e->rcvtimeo_ns = e->sndtimeo_ns = 0;
+    e->sib = NULL;
     if (e->kind == FDT_SOCKET) { /* inherited: its timeouts were set before us */
         struct timeval tv;
+        int type = 0;
         socklen_t l = sizeof tv;
-        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) == 0)
-            e->rcvtimeo_ns = (int64_t)tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
+        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) == 0) e->rcvtimeo_ns = tv_ns(&tv);
         l = sizeof tv;
-        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) == 0)
-            e->sndtimeo_ns = (int64_t)tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
+        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) == 0) e->sndtimeo_ns = tv_ns(&tv);
+        l = sizeof type;
+        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0) e->stream = type == SOCK_STREAM;
     }
     return 0;
 }
@@ -97,56 +161,57 @@ struct fdt *fdt_get(int fd)
     return &c->e[i];
 }
 
-static struct fdt *fresh(int fd)
+/* fd's entry, emptied (and out of its old ring): fd names something new. */
+static struct fdt *fresh(int fd) /* under lock */
 {
     struct fdt_chunk *c = chunk(fd, 1);
     if (!c) return NULL;
     int i = fd % FDT_CHUNK;
+    if (c->known[i]) ring_unlink(&c->e[i]);
     c->e[i] = (struct fdt){0};
     c->known[i] = 1;
     return &c->e[i];
 }
 
-void fdt_created_nb(int fd, int kind, int user_nb)
+void fdt_created_nb(int fd, int kind, int user_nb, int stream)
 {
+    lock();
     struct fdt *e = fresh(fd);
-    if (!e) return;
-    e->kind = (unsigned char)kind;
-    e->user_nb = user_nb != 0;
-    e->shim_nb = !user_nb;
-    e->owned = 1;
-}
-
-void fdt_created(int fd, int kind, int user_nb)
-{
-    if (!user_nb) {
-        int fl = raw_fcntl(fd, F_GETFL, 0);
-        if (fl < 0 || raw_fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-            /* cannot make it ours: wait for readiness, then call */
-            struct fdt *e = fresh(fd);
-            if (e) e->kind = (unsigned char)kind;
-            return;
-        }
+    if (e) {
+        e->kind = (unsigned char)kind;
+        e->user_nb = user_nb != 0;
+        e->shim_nb = !user_nb;
+        e->owned = 1;
+        e->stream = stream != 0;
     }
-    fdt_created_nb(fd, kind, user_nb);
+    unlock();
 }
 
 void fdt_forget(int fd)
 {
     struct fdt_chunk *c = chunk(fd, 0);
-    if (c) c->known[fd % FDT_CHUNK] = 0;
+    if (!c) return;
+    int i = fd % FDT_CHUNK;
+    lock();
+    if (c->known[i]) ring_unlink(&c->e[i]);
+    c->known[i] = 0;
+    unlock();
 }
 
 void fdt_copy(int oldfd, int newfd)
 {
     struct fdt *o = fdt_get(oldfd);
-    if (!o) {
-        fdt_forget(newfd);
+    if (!o || oldfd == newfd) {
+        if (!o) fdt_forget(newfd);
         return;
     }
-    struct fdt copy = *o;
+    lock();
     struct fdt *n = fresh(newfd);
-    if (n) *n = copy;
+    if (n) {
+        copy_desc(n, o);
+        ring_link(o, n);
+    }
+    unlock();
 }
 
 void fdt_disown(int fd)
@@ -154,12 +219,14 @@ void fdt_disown(int fd)
     struct fdt_chunk *c = chunk(fd, 0);
     int i = fd % FDT_CHUNK;
     if (!c || !c->known[i]) return;
-    c->e[i].owned = 0;
-    if (!c->e[i].shim_nb) return;
-    int fl = raw_fcntl(fd, F_GETFL, 0);
-    if (fl >= 0) raw_fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    c->e[i].shim_nb = 0;
-    c->e[i].owned = 0;
+    struct fdt *e = &c->e[i];
+    if (e->shim_nb) {
+        int fl = raw_fcntl(fd, F_GETFL, 0);
+        if (fl >= 0) raw_fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    e->shim_nb = 0;
+    e->owned = 0;
+    fdt_share(e);
 }
 
 void fdt_before_exec(void)
@@ -179,10 +246,7 @@ void fdt_before_exec(void)
     errno = e;
 }
 
-hub_deadline fdt_deadline(int64_t timeo_ns)
-{
-    return timeo_ns > 0 ? hub_after_ns(timeo_ns) : hub_never();
-}
+/* ---- waiting ------------------------------------------------------------------ */
 
 int fdt_wait(int fd, int events, hub_deadline dl)
 {
@@ -192,7 +256,17 @@ int fdt_wait(int fd, int events, hub_deadline dl)
     return -1;
 }
 
-int fdt_wait_ready(int fd, int events, hub_deadline dl)
+static hub_deadline *deadline(const struct fdt *e, int events, hub_deadline *dl)
+{
+    if (dl->ns == 0) {
+        int64_t t = events & HUB_IN ? e->rcvtimeo_ns : e->sndtimeo_ns;
+        *dl = t > 0 ? hub_after_ns(t) : hub_never();
+    }
+    return dl;
+}
+
+/* Asks the kernel first, so a ready fd costs no trip through the loop. */
+static int wait_ready(int fd, int events, hub_deadline dl)
 {
     struct pollfd p = {
         fd, (short)((events & HUB_IN ? POLLIN : 0) | (events & HUB_OUT ? POLLOUT : 0)), 0};
@@ -203,17 +277,85 @@ int fdt_wait_ready(int fd, int events, hub_deadline dl)
     return fdt_wait(fd, events, dl);
 }
 
-ssize_t fdt_call(int fd, const struct fdt *e, int events, int own, ssize_t (*op)(void *ctx, int nb),
-                 void *ctx)
+int fdt_io_mode(const struct fdt *e, int events)
 {
-    hub_deadline dl = fdt_deadline(events & HUB_IN ? e->rcvtimeo_ns : e->sndtimeo_ns);
-    if (!own) {
-        if (fdt_wait_ready(fd, events, dl) < 0) return -1;
-        return op(ctx, 0);
+    if (e->kind == FDT_SOCKET) return FDT_DONTWAIT;
+    if (e->shim_nb) return FDT_PLAIN;
+    if ((e->kind == FDT_PIPE || e->kind == FDT_FIFO || e->kind == FDT_EVENTFD) &&
+        !(e->nowait_bad & events))
+        return FDT_NOWAIT;
+    return FDT_READY;
+}
+
+ssize_t fdt_call(int fd, struct fdt *e, int events, int mode, ssize_t (*op)(void *ctx, int mode),
+                 void *ctx, hub_deadline *dl)
+{
+    ssize_t r;
+    if (events & HUB_IN && e->drained) {
+        e->drained = 0;
+        int w = hub_wait_fd(fd, events, *deadline(e, events, dl));
+        if (w && w != ETIMEDOUT) {
+            errno = w;
+            return -1;
+        }
     }
+    if (mode == FDT_READY) goto ready;
     for (;;) {
-        ssize_t r = op(ctx, 1);
-        if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return r;
-        if (fdt_wait(fd, events, dl) < 0) return -1;
+        r = op(ctx, mode);
+        if (r >= 0) return r;
+        if (errno == EOPNOTSUPP && mode == FDT_NOWAIT) { /* this kind of file cannot */
+            e->nowait_bad |= (unsigned char)events;
+            fdt_share(e);
+            goto ready;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return r;
+        int w = hub_wait_fd(fd, events, *deadline(e, events, dl));
+        if (w == ETIMEDOUT) { /* one last try: what came at the deadline counts */
+            r = op(ctx, mode);
+            if (r < 0 && errno == EWOULDBLOCK) errno = EAGAIN;
+            return r;
+        }
+        if (w) {
+            errno = w;
+            return -1;
+        }
     }
+ready:
+    if (wait_ready(fd, events, *deadline(e, events, dl)) < 0) return -1;
+    return op(ctx, FDT_PLAIN);
+}
+
+/* ---- iovec cursors ------------------------------------------------------------ */
+
+size_t fdt_iov_len(const struct iovec *iov, int n)
+{
+    size_t t = 0;
+    for (int i = 0; i < n; i++) t += iov[i].iov_len;
+    return t;
+}
+
+int fdt_iov_skip(struct fdt_iov *c, const struct iovec *iov, int n, size_t skip)
+{
+    int i = 0;
+    while (i < n && skip >= iov[i].iov_len) skip -= iov[i++].iov_len;
+    int m = n - i;
+    c->heap = NULL;
+    c->v = c->stack;
+    if (m > (int)(sizeof c->stack / sizeof c->stack[0])) {
+        if (!(c->heap = malloc((size_t)m * sizeof *c->heap))) return ENOMEM;
+        c->v = c->heap;
+    }
+    memcpy(c->v, iov + i, (size_t)m * sizeof *iov);
+    if (m) {
+        c->v[0].iov_base = (char *)c->v[0].iov_base + skip;
+        c->v[0].iov_len -= skip;
+    }
+    c->n = m;
+    return 0;
+}
+
+void fdt_iov_free(struct fdt_iov *c)
+{
+    free(c->heap);
+    c->heap = NULL;
 }

@@ -1,10 +1,13 @@
 /* io: read/write and friends on sockets, pipes, FIFOs, ttys and eventfds
  * wait on the hub; regular files go straight through. Pipes the program
  * creates become non-blocking descriptions the shim owns (fdt.h); inherited
- * fds are never switched: their readiness is awaited, then the original is
- * called. */
+ * fds are never switched: they are read and written with RWF_NOWAIT where
+ * the kernel allows it (pipes, FIFOs, eventfds), else their readiness is
+ * awaited, then the original is called. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -15,6 +18,10 @@
 #include "patch.h"
 
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
 
 /* The originals, or the raw system call while dlsym is resolving them
  * (bootstrap: dlsym itself may read or write). */
@@ -31,43 +38,54 @@ static ssize_t real_write(int fd, const void *buf, size_t n)
 }
 
 struct rw {
-    int fd, sock;
+    int fd;
     void *buf;
     size_t n;
     const struct iovec *iov;
     int iovcnt;
 };
 
-/* On a socket, read is recv with no flags: MSG_DONTWAIT keeps it from ever
- * blocking the hub, whoever changed the description's mode. */
-static ssize_t read_op(void *c, int nb)
+/* On a socket, read is recv with no flags and MSG_DONTWAIT keeps it from
+ * ever blocking the hub, whoever changed the description's mode; on a
+ * description the shim does not own, RWF_NOWAIT does the same. */
+static ssize_t read_op(void *c, int mode)
 {
     struct rw *x = c;
-    if (x->sock && nb) return REAL(recvfrom)(x->fd, x->buf, x->n, MSG_DONTWAIT, NULL, NULL);
+    if (mode == FDT_DONTWAIT) return REAL(recvfrom)(x->fd, x->buf, x->n, MSG_DONTWAIT, NULL, NULL);
+    if (mode == FDT_NOWAIT) {
+        struct iovec v = {x->buf, x->n};
+        return preadv2(x->fd, &v, 1, -1, RWF_NOWAIT);
+    }
     return real_read(x->fd, x->buf, x->n);
 }
-static ssize_t write_op(void *c, int nb)
+static ssize_t write_op(void *c, int mode)
 {
     struct rw *x = c;
-    if (x->sock && nb) return REAL(sendto)(x->fd, x->buf, x->n, MSG_DONTWAIT, NULL, 0);
+    if (mode == FDT_DONTWAIT) return REAL(sendto)(x->fd, x->buf, x->n, MSG_DONTWAIT, NULL, 0);
+    if (mode == FDT_NOWAIT) {
+        struct iovec v = {x->buf, x->n};
+        return pwritev2(x->fd, &v, 1, -1, RWF_NOWAIT);
+    }
     return real_write(x->fd, x->buf, x->n);
 }
-static ssize_t readv_op(void *c, int nb)
+static ssize_t readv_op(void *c, int mode)
 {
     struct rw *x = c;
-    if (x->sock && nb) {
+    if (mode == FDT_DONTWAIT) {
         struct msghdr m = {.msg_iov = (struct iovec *)x->iov, .msg_iovlen = (size_t)x->iovcnt};
-        if (x->iovcnt >= 0) return REAL(recvmsg)(x->fd, &m, MSG_DONTWAIT);
+        return REAL(recvmsg)(x->fd, &m, MSG_DONTWAIT);
     }
+    if (mode == FDT_NOWAIT) return preadv2(x->fd, x->iov, x->iovcnt, -1, RWF_NOWAIT);
     return REAL(readv)(x->fd, x->iov, x->iovcnt);
 }
-static ssize_t writev_op(void *c, int nb)
+static ssize_t writev_op(void *c, int mode)
 {
     struct rw *x = c;
-    if (x->sock && nb) {
+    if (mode == FDT_DONTWAIT) {
         struct msghdr m = {.msg_iov = (struct iovec *)x->iov, .msg_iovlen = (size_t)x->iovcnt};
-        if (x->iovcnt >= 0) return REAL(sendmsg)(x->fd, &m, MSG_DONTWAIT);
+        return REAL(sendmsg)(x->fd, &m, MSG_DONTWAIT);
     }
+    if (mode == FDT_NOWAIT) return pwritev2(x->fd, x->iov, x->iovcnt, -1, RWF_NOWAIT);
     return REAL(writev)(x->fd, x->iov, x->iovcnt);
 }
 
@@ -79,27 +97,33 @@ static struct fdt *io_waitable(int fd)
 }
 
 /* Runs op; a socket whose entry was stale (the fd number was reused behind
- * our back for something else) is looked at again. */
-static ssize_t io_call(int fd, struct fdt *e, int events, ssize_t (*op)(void *, int), struct rw *x)
+ * our back for something else) is looked at again. -2: not waitable after
+ * all, the caller goes to the original. */
+static ssize_t io_call(int fd, struct fdt **ep, int events, ssize_t (*op)(void *, int), struct rw *x,
+                       hub_deadline *dl)
 {
-    x->sock = e->kind == FDT_SOCKET;
-    ssize_t r = fdt_call(fd, e, events, x->sock || e->shim_nb, op, x);
-    if (r < 0 && errno == ENOTSOCK && x->sock) {
+    struct fdt *e = *ep;
+    ssize_t r = fdt_call(fd, e, events, fdt_io_mode(e, events), op, x, dl);
+    if (r < 0 && errno == ENOTSOCK && e->kind == FDT_SOCKET) {
         fdt_forget(fd);
-        if (!(e = io_waitable(fd))) return -2; /* the caller goes to the original */
-        x->sock = e->kind == FDT_SOCKET;
-        r = fdt_call(fd, e, events, x->sock || e->shim_nb, op, x);
+        if (!(*ep = e = io_waitable(fd))) return -2;
+        r = fdt_call(fd, e, events, fdt_io_mode(e, events), op, x, dl);
     }
     return r;
 }
 
+/* A read of 0 bytes, or a vector count the kernel refuses, is answered at
+ * once natively (sockets and pipes do not wait for data first): so here. */
 static ssize_t do_read(int fd, void *buf, size_t n)
 {
-    struct fdt *e = io_waitable(fd);
+    struct fdt *e = n ? io_waitable(fd) : NULL;
     if (!e) return real_read(fd, buf, n);
     struct rw x = {.fd = fd, .buf = buf, .n = n};
-    ssize_t r = io_call(fd, e, HUB_IN, read_op, &x);
-    return r < -1 ? real_read(fd, buf, n) : r;
+    hub_deadline dl = FDT_DL_UNSET;
+    ssize_t r = io_call(fd, &e, HUB_IN, read_op, &x, &dl);
+    if (r < -1) return real_read(fd, buf, n);
+    fdt_read_done(e, r, n);
+    return r;
 }
 
 ssize_t read(int fd, void *buf, size_t n)
@@ -116,18 +140,20 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 }
 
 /* A blocking write returns once all of it is written (pipes, stream
- * sockets): go on after partial writes as the kernel would have. */
+ * sockets): go on after partial writes as the kernel would have, within
+ * one SO_SNDTIMEO for the whole call. */
 ssize_t write(int fd, const void *buf, size_t n)
 {
     if (!gp_enter(GP_SYM_write)) return real_write(fd, buf, n);
     struct fdt *e = io_waitable(fd);
     if (!e) return real_write(fd, buf, n);
     struct rw x = {.fd = fd};
+    hub_deadline dl = FDT_DL_UNSET;
     size_t done = 0;
     do {
         x.buf = (char *)buf + done;
         x.n = n - done;
-        ssize_t r = io_call(fd, e, HUB_OUT, write_op, &x);
+        ssize_t r = io_call(fd, &e, HUB_OUT, write_op, &x, &dl);
         if (r < -1) return done ? (ssize_t)done : real_write(fd, buf, n);
         if (r < 0) return done ? (ssize_t)done : -1;
         if (r == 0) break;
@@ -139,21 +165,39 @@ ssize_t write(int fd, const void *buf, size_t n)
 ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
     if (!gp_enter(GP_SYM_readv)) return REAL(readv)(fd, iov, iovcnt);
-    struct fdt *e = io_waitable(fd);
+    struct fdt *e = iovcnt > 0 && iovcnt <= IOV_MAX ? io_waitable(fd) : NULL;
     if (!e) return REAL(readv)(fd, iov, iovcnt);
     struct rw x = {.fd = fd, .iov = iov, .iovcnt = iovcnt};
-    ssize_t r = io_call(fd, e, HUB_IN, readv_op, &x);
-    return r < -1 ? REAL(readv)(fd, iov, iovcnt) : r;
+    hub_deadline dl = FDT_DL_UNSET;
+    ssize_t r = io_call(fd, &e, HUB_IN, readv_op, &x, &dl);
+    if (r < -1) return REAL(readv)(fd, iov, iovcnt);
+    if (r > 0) fdt_read_done(e, r, fdt_iov_len(iov, iovcnt));
+    return r;
 }
 
+/* writev on a stream: the rest of a partial write follows, as write's. */
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
     if (!gp_enter(GP_SYM_writev)) return REAL(writev)(fd, iov, iovcnt);
-    struct fdt *e = io_waitable(fd);
+    struct fdt *e = iovcnt > 0 && iovcnt <= IOV_MAX ? io_waitable(fd) : NULL;
     if (!e) return REAL(writev)(fd, iov, iovcnt);
     struct rw x = {.fd = fd, .iov = iov, .iovcnt = iovcnt};
-    ssize_t r = io_call(fd, e, HUB_OUT, writev_op, &x);
-    return r < -1 ? REAL(writev)(fd, iov, iovcnt) : r;
+    hub_deadline dl = FDT_DL_UNSET;
+    ssize_t r = io_call(fd, &e, HUB_OUT, writev_op, &x, &dl);
+    if (r < -1) return REAL(writev)(fd, iov, iovcnt);
+    if (r <= 0 || !e->stream) return r;
+    size_t want = fdt_iov_len(iov, iovcnt), done = (size_t)r;
+    while (done < want) {
+        struct fdt_iov c;
+        if (fdt_iov_skip(&c, iov, iovcnt, done)) break;
+        x.iov = c.v;
+        x.iovcnt = c.n;
+        r = io_call(fd, &e, HUB_OUT, writev_op, &x, &dl);
+        fdt_iov_free(&c);
+        if (r <= 0) break;
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
 }
 
 int pipe2(int fds[2], int flags)
@@ -161,8 +205,8 @@ int pipe2(int fds[2], int flags)
     if (!gp_enter(GP_SYM_pipe2)) return REAL(pipe2)(fds, flags);
     int r = REAL(pipe2)(fds, flags | O_NONBLOCK);
     if (r == 0) {
-        fdt_created_nb(fds[0], FDT_PIPE, flags & O_NONBLOCK);
-        fdt_created_nb(fds[1], FDT_PIPE, flags & O_NONBLOCK);
+        fdt_created_nb(fds[0], FDT_PIPE, flags & O_NONBLOCK, !(flags & O_DIRECT));
+        fdt_created_nb(fds[1], FDT_PIPE, flags & O_NONBLOCK, !(flags & O_DIRECT));
     }
     return r;
 }
@@ -172,17 +216,38 @@ int pipe(int fds[2])
     if (!gp_enter(GP_SYM_pipe)) return REAL(pipe)(fds);
     int r = REAL(pipe2)(fds, O_NONBLOCK);
     if (r == 0) {
-        fdt_created_nb(fds[0], FDT_PIPE, 0);
-        fdt_created_nb(fds[1], FDT_PIPE, 0);
+        fdt_created_nb(fds[0], FDT_PIPE, 0, 1);
+        fdt_created_nb(fds[1], FDT_PIPE, 0, 1);
     }
     return r;
 }
 
 /* stdio reads and writes through glibc's private calls, which never reach
  * the hooks: a stream gets its fd back in blocking mode (it may then block
- * the OS thread, as documented, but never fails with EAGAIN). */
+ * the OS thread, as documented, but never fails with EAGAIN). fclose closes
+ * the fd behind close's back: the table forgets it there. */
 FILE *fdopen(int fd, const char *mode)
 {
     if (gp_syms[GP_SYM_fdopen].on) fdt_disown(fd);
     return REAL(fdopen)(fd, mode);
+}
+
+int fclose(FILE *fp)
+{
+    if (gp_syms[GP_SYM_fclose].on && fp) {
+        int fd = fileno(fp);
+        if (fd >= 0) {
+            if (hub_tls.nowait == 0) hub_fd_closed(fd);
+            fdt_forget(fd);
+        }
+    }
+    return REAL(fclose)(fp);
+}
+
+/* A child made with posix_spawn gets fd as newfd: it must not inherit a
+ * description the shim made non-blocking behind the program's back. */
+int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)
+{
+    if (gp_syms[GP_SYM_posix_spawn_file_actions_adddup2].on) fdt_disown(fd);
+    return REAL(posix_spawn_file_actions_adddup2)(fa, fd, newfd);
 }

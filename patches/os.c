@@ -11,7 +11,6 @@
  * whole in the child by an atfork handler (hub/fork.c). */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -159,11 +158,13 @@ pid_t fork(void)
 
 /* posix_spawn does not wait (the OS thread resumes at the child's exec),
  * so the original is used as is; only SIGCHLD's real disposition is made
- * what the program sees for the child to inherit. */
+ * what the program sees for the child to inherit, and, as before an exec,
+ * the fds the child inherits get their blocking mode back (the ones its
+ * file actions dup2 are handled by posix_spawn_file_actions_adddup2). */
 static int spawn(int p, pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-    fdt_before_exec(); /* the child inherits what the user set, as for exec */
+    fdt_before_exec();
     sig_chld_exec_begin();
     int r = p ? REAL(posix_spawnp)(pid, path, fa, attr, argv, envp)
               : REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
@@ -176,14 +177,6 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
 {
     if (!gp_enter(GP_SYM_posix_spawn)) return REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
     return spawn(0, pid, path, fa, attr, argv, envp);
-}
-
-/* An fd handed to a child this way gets its blocking mode back now: the
- * child shares the description (CLOEXEC on the source does not stop it). */
-int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)
-{
-    if (gp_syms[GP_SYM_posix_spawn_file_actions_adddup2].on) fdt_disown(fd);
-    return REAL(posix_spawn_file_actions_adddup2)(fa, fd, newfd);
 }
 
 int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
@@ -272,7 +265,7 @@ int system(const char *line)
  * The FILE is a cookie stream over the pipe, not fdopen's: stdio reads and
  * writes an fdopen'ed fd through glibc's private read/write, which would
  * block the OS thread (every greenlet) while the child takes its time. Ours
- * wait for the pipe on the hub first. fileno() is hooked to give the pipe's
+ * go through the hooked read and write. fileno() is hooked to give the pipe's
  * fd back for these streams, as for glibc's. */
 struct pent {
     FILE *fp;
@@ -282,25 +275,16 @@ struct pent {
 static struct pent *ptab;
 static size_t ptab_n, ptab_cap;
 
+/* The io patch's read and write (through the PLT, as the program's own
+ * calls would go): they wait on the hub, or are libc's when io is off. */
 static ssize_t pstream_read(void *c, char *buf, size_t n)
 {
-    int fd = (int)(long)c;
-    if (hub_may_wait() && fdt_wait_ready(fd, HUB_IN, hub_never()) < 0) return -1;
-    return REAL(read)(fd, buf, n);
+    return read((int)(long)c, buf, n);
 }
 
 static ssize_t pstream_write(void *c, const char *buf, size_t n)
 {
-    int fd = (int)(long)c;
-    if (!hub_may_wait()) return REAL(write)(fd, buf, n);
-    /* A writable pipe takes PIPE_BUF bytes without blocking; stdio
-     * writes the rest on its next call. */
-    ssize_t r;
-    do {
-        if (fdt_wait_ready(fd, HUB_OUT, hub_never()) < 0) return -1;
-        r = REAL(write)(fd, buf, n < PIPE_BUF ? n : PIPE_BUF);
-    } while (r < 0 && errno == EAGAIN); /* a shim-owned non-blocking pipe */
-    return r;
+    return write((int)(long)c, buf, n);
 }
 
 static int pstream_close(void *c)

@@ -242,10 +242,13 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
             errno = EFAULT;
             return -1;
         }
-        if (t.tv_sec < 0 || t.tv_usec < 0 || t.tv_usec >= 1000000 ||
-            (t.tv_sec == 0 && t.tv_usec == 0))
+        if (t.tv_sec < 0 || t.tv_usec < 0 || (t.tv_sec == 0 && t.tv_usec == 0))
             return REAL(select)(nfds, r, w, x, tv); /* the kernel's answer, at once */
-        dl = hub_after_ns((int64_t)t.tv_sec * 1000000000 + (int64_t)t.tv_usec * 1000);
+        /* glibc normalises tv_usec >= 1000000 into seconds, as the old
+         * select system call did */
+        int64_t sec = t.tv_sec + t.tv_usec / 1000000;
+        if (sec < t.tv_sec || sec > INT64_MAX / 1000000000 - 1) sec = INT64_MAX / 1000000000 - 1;
+        dl = hub_after_ns(sec * 1000000000 + (int64_t)(t.tv_usec % 1000000) * 1000);
     }
     struct sctx s = {.nfds = nfds};
     int ret = do_select(&s, r, w, x, dl);

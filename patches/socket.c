@@ -20,21 +20,44 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, st
 
 /* ---- creating sockets ----------------------------------------------------- */
 
+#define SOCK_KIND(type) ((type) & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+
+/* The shim makes a socket's description non-blocking (so accept, connect
+ * and sendfile can wait on the hub) only when read and write on it are
+ * hooked too: with io switched off, the program's plain read() would get
+ * EAGAIN. Without it, recv/send still wait on the hub (MSG_DONTWAIT) and
+ * the rest blocks the OS thread, as natively. */
+static int own_sockets(void)
+{
+    return gp_sub_on[GP_SUB_io];
+}
+
+/* fd was created through a hook; nb: the kernel made it non-blocking. */
+static void sock_created(int fd, int type, int nb)
+{
+    if (nb)
+        fdt_created_nb(fd, FDT_SOCKET, type & SOCK_NONBLOCK, SOCK_KIND(type) == SOCK_STREAM);
+    else
+        fdt_forget(fd); /* classified (and not owned) on first use */
+}
+
 int socket(int domain, int type, int protocol)
 {
     if (!gp_enter(GP_SYM_socket)) return REAL(socket)(domain, type, protocol);
-    int fd = REAL(socket)(domain, type | SOCK_NONBLOCK, protocol);
-    if (fd >= 0) fdt_created_nb(fd, FDT_SOCKET, type & SOCK_NONBLOCK);
+    int nb = (type & SOCK_NONBLOCK) || own_sockets();
+    int fd = REAL(socket)(domain, type | (nb ? SOCK_NONBLOCK : 0), protocol);
+    if (fd >= 0) sock_created(fd, type, nb);
     return fd;
 }
 
 int socketpair(int domain, int type, int protocol, int sv[2])
 {
     if (!gp_enter(GP_SYM_socketpair)) return REAL(socketpair)(domain, type, protocol, sv);
-    int r = REAL(socketpair)(domain, type | SOCK_NONBLOCK, protocol, sv);
+    int nb = (type & SOCK_NONBLOCK) || own_sockets();
+    int r = REAL(socketpair)(domain, type | (nb ? SOCK_NONBLOCK : 0), protocol, sv);
     if (r == 0) { /* the kernel wrote sv: it is valid memory */
-        fdt_created_nb(sv[0], FDT_SOCKET, type & SOCK_NONBLOCK);
-        fdt_created_nb(sv[1], FDT_SOCKET, type & SOCK_NONBLOCK);
+        sock_created(sv[0], type, nb);
+        sock_created(sv[1], type, nb);
     }
     return r;
 }
@@ -45,26 +68,42 @@ struct accept_ctx {
     socklen_t *alen;
     int flags;
 };
-static ssize_t accept_op(void *c, int nb)
+static ssize_t accept_op(void *c, int mode)
 {
     struct accept_ctx *a = c;
-    (void)nb;
-    return REAL(accept4)(a->fd, a->addr, a->alen, a->flags | SOCK_NONBLOCK);
+    (void)mode;
+    return REAL(accept4)(a->fd, a->addr, a->alen, a->flags | (own_sockets() ? SOCK_NONBLOCK : 0));
+}
+
+/* A socket we do not own is waited for before accept is called: only if it
+ * listens, or it would never be ready and accept's EINVAL never come. */
+static int listening(int fd)
+{
+    int on = 0;
+    socklen_t l = sizeof on;
+    return REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) == 0 && on;
 }
 
 static int do_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 {
     struct fdt *e = fdt_get(fd);
     struct accept_ctx a = {fd, addr, alen, flags};
+    hub_deadline dl = FDT_DL_UNSET;
     int r;
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) /* EINVAL, at once */
+        return REAL(accept4)(fd, addr, alen, flags);
     if (e && e->user_nb) /* the program asked for EAGAIN: the kernel answers it */
-        r = REAL(accept4)(fd, addr, alen, flags | SOCK_NONBLOCK);
-    else if (e && e->kind == FDT_SOCKET)
-        r = (int)fdt_call(fd, e, HUB_IN, e->shim_nb, accept_op, &a);
-    else /* not a socket, or a bad fd: the kernel's own error */
+        r = REAL(accept4)(fd, addr, alen, flags | (own_sockets() ? SOCK_NONBLOCK : 0));
+    else if (e && e->kind == FDT_SOCKET && (e->shim_nb || listening(fd)))
+        r = (int)fdt_call(fd, e, HUB_IN, e->shim_nb ? FDT_PLAIN : FDT_READY, accept_op, &a, &dl);
+    else /* not a listening socket, or a bad fd: the kernel's own error */
         return REAL(accept4)(fd, addr, alen, flags);
     if (r >= 0) {
-        fdt_created_nb(r, FDT_SOCKET, flags & SOCK_NONBLOCK);
+        int nb = (flags & SOCK_NONBLOCK) || own_sockets();
+        if (nb)
+            fdt_created_nb(r, FDT_SOCKET, flags & SOCK_NONBLOCK, e->stream);
+        else
+            fdt_forget(r);
     } else if (errno == EMFILE || errno == ENFILE) {
         /* At the fd limit a server's accept loop retries at once. Natively
          * its other threads close connections meanwhile; here they are
@@ -87,38 +126,51 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
     return do_accept(fd, addr, alen, flags);
 }
 
+/* A blocking connect on a description we made non-blocking: start it, wait
+ * until the socket is writable, then ask connect again, which is what
+ * finishes it in the kernel's eyes (0, or the error as a blocking connect
+ * returns it, the socket left unconnected) - SO_ERROR would leave the
+ * socket "connecting" and change what the next connect says. */
 int connect(int fd, const struct sockaddr *addr, socklen_t alen)
 {
     if (!gp_enter(GP_SYM_connect)) return REAL(connect)(fd, addr, alen);
     struct fdt *e = fdt_get(fd);
     /* only a description we made non-blocking can be waited for here */
-    if (!e || e->kind != FDT_SOCKET || !e->shim_nb) return REAL(connect)(fd, addr, alen);
-    hub_deadline dl = fdt_deadline(e->sndtimeo_ns);
+    if (!e || e->kind != FDT_SOCKET || e->user_nb || !e->shim_nb)
+        return REAL(connect)(fd, addr, alen);
+    int r = REAL(connect)(fd, addr, alen);
+    if (r == 0 || (errno != EINPROGRESS && errno != EALREADY && errno != EAGAIN)) return r;
+    /* what a blocking connect says when SO_SNDTIMEO runs out: EINPROGRESS
+     * for a new attempt, EALREADY when one was already under way, EAGAIN
+     * for AF_UNIX (a full backlog) */
+    int timeout_err = errno;
+    hub_deadline dl = e->sndtimeo_ns > 0 ? hub_after_ns(e->sndtimeo_ns) : hub_never();
+    int64_t backoff_ns = 1000000;
     for (;;) {
-        int r = REAL(connect)(fd, addr, alen);
-        if (r == 0) return 0;
-        if (errno == EAGAIN) { /* AF_UNIX backlog full: a blocking connect waits */
-            int w = hub_wait_fd(fd, HUB_OUT, dl);
-            if (w == 0) continue;
-            errno = w == ETIMEDOUT ? EAGAIN : w;
-            return -1;
+        int w;
+        if (errno == EAGAIN) {
+            /* AF_UNIX with a full backlog: nothing to poll for (the socket
+             * is writable all along); natively the kernel sleeps until the
+             * listener accepts. Retry after a growing pause. */
+            int64_t left = hub_left_ns(dl);
+            w = hub_sleep(hub_after_ns(left < backoff_ns ? left : backoff_ns));
+            if (w == 0 && left <= backoff_ns) w = ETIMEDOUT;
+            if (backoff_ns < 50000000) backoff_ns *= 2;
+        } else {
+            w = hub_wait_fd(fd, HUB_OUT, dl);
         }
-        if (errno != EINPROGRESS) return -1;
-        int w = hub_wait_fd(fd, HUB_OUT, dl);
-        if (w == ETIMEDOUT) { /* SO_SNDTIMEO expiry reads EINPROGRESS natively */
-            errno = EINPROGRESS;
+        if (w == ETIMEDOUT) {
+            errno = timeout_err;
             return -1;
         }
         if (w) {
             errno = w;
             return -1;
         }
-        int err = 0;
-        socklen_t l = sizeof err;
-        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0) return -1;
-        if (err == 0) return 0;
-        errno = err;
-        return -1;
+        r = REAL(connect)(fd, addr, alen);
+        if (r == 0) return 0;
+        if (errno == EISCONN && timeout_err != EAGAIN) return 0; /* finished meanwhile */
+        if (errno != EINPROGRESS && errno != EALREADY && errno != EAGAIN) return -1;
     }
 }
 
@@ -135,29 +187,29 @@ struct xfer {
     struct msghdr *msg;
     struct mmsghdr *mm;
     unsigned vlen;
-    struct timespec *tmo;
 };
 
-static ssize_t recvfrom_op(void *c, int nb)
+#define DW(mode) ((mode) == FDT_DONTWAIT ? MSG_DONTWAIT : 0)
+
+static ssize_t recvfrom_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(recvfrom)(x->fd, x->buf, x->n, x->flags | (nb ? MSG_DONTWAIT : 0), x->addr,
-                          x->alen);
+    return REAL(recvfrom)(x->fd, x->buf, x->n, x->flags | DW(mode), x->addr, x->alen);
 }
-static ssize_t sendto_op(void *c, int nb)
+static ssize_t sendto_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(sendto)(x->fd, x->buf, x->n, x->flags | (nb ? MSG_DONTWAIT : 0), x->addr, x->salen);
+    return REAL(sendto)(x->fd, x->buf, x->n, x->flags | DW(mode), x->addr, x->salen);
 }
-static ssize_t recvmsg_op(void *c, int nb)
+static ssize_t recvmsg_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(recvmsg)(x->fd, x->msg, x->flags | (nb ? MSG_DONTWAIT : 0));
+    return REAL(recvmsg)(x->fd, x->msg, x->flags | DW(mode));
 }
-static ssize_t sendmsg_op(void *c, int nb)
+static ssize_t sendmsg_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(sendmsg)(x->fd, x->msg, x->flags | (nb ? MSG_DONTWAIT : 0));
+    return REAL(sendmsg)(x->fd, x->msg, x->flags | DW(mode));
 }
 
 /* Should this socket call wait on the hub? Not for a non-blocking fd in the
@@ -176,13 +228,19 @@ static ssize_t do_recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
     if (!e) return REAL(recvfrom)(fd, buf, n, flags, addr, alen);
     struct xfer x = {
         .fd = fd, .buf = buf, .n = n, .flags = flags & ~MSG_WAITALL, .addr = addr, .alen = alen};
-    if (!(flags & MSG_WAITALL) || n == 0) return fdt_call(fd, e, HUB_IN, 1, recvfrom_op, &x);
-    /* MSG_WAITALL: natively the kernel waits for all n bytes (or EOF, error) */
+    hub_deadline dl = FDT_DL_UNSET;
+    if (!(flags & MSG_WAITALL) || n == 0) {
+        ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvfrom_op, &x, &dl);
+        if (!(flags & MSG_PEEK)) fdt_read_done(e, r, n);
+        return r;
+    }
+    /* MSG_WAITALL: natively the kernel waits for all n bytes (or EOF, an
+     * error, the timeout: what came so far is returned) */
     size_t done = 0;
     while (done < n) {
         x.buf = (char *)buf + done;
         x.n = n - done;
-        ssize_t r = fdt_call(fd, e, HUB_IN, 1, recvfrom_op, &x);
+        ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvfrom_op, &x, &dl);
         if (r < 0) return done ? (ssize_t)done : -1;
         if (r == 0) break;
         done += (size_t)r;
@@ -191,7 +249,8 @@ static ssize_t do_recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
 }
 
 /* A blocking send on a stream socket returns once all of it is queued:
- * keep going after partial sends, as the kernel would have. */
+ * keep going after partial sends, as the kernel would have (SO_SNDTIMEO
+ * covers the whole call). */
 static ssize_t do_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
                          socklen_t alen)
 {
@@ -203,11 +262,12 @@ static ssize_t do_sendto(int fd, const void *buf, size_t n, int flags, const str
                      .flags = flags,
                      .addr = (struct sockaddr *)addr,
                      .salen = alen};
+    hub_deadline dl = FDT_DL_UNSET;
     size_t done = 0;
     do {
         x.buf = (char *)buf + done;
         x.n = n - done;
-        ssize_t r = fdt_call(fd, e, HUB_OUT, 1, sendto_op, &x);
+        ssize_t r = fdt_call(fd, e, HUB_OUT, FDT_DONTWAIT, sendto_op, &x, &dl);
         if (r < 0) return done ? (ssize_t)done : -1;
         if (r == 0) break;
         done += (size_t)r;
@@ -255,13 +315,55 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
     return do_sendto(fd, buf, n, flags, addr, alen);
 }
 
+/* recvmsg and sendmsg: as recv and send, MSG_WAITALL and the rest of a
+ * partial send going on with the iovec advanced (the ancillary data went
+ * with the first part). */
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     if (!gp_enter(GP_SYM_recvmsg)) return REAL(recvmsg)(fd, msg, flags);
     struct fdt *e = sock_waitable(fd, flags);
     if (!e) return REAL(recvmsg)(fd, msg, flags);
     struct xfer x = {.fd = fd, .msg = msg, .flags = flags};
-    return fdt_call(fd, e, HUB_IN, 1, recvmsg_op, &x);
+    hub_deadline dl = FDT_DL_UNSET;
+    ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmsg_op, &x, &dl);
+    if (r <= 0 || !(flags & MSG_WAITALL) || !e->stream) return r;
+    size_t want = fdt_iov_len(msg->msg_iov, (int)msg->msg_iovlen), done = (size_t)r;
+    struct msghdr m = {0};
+    x.msg = &m;
+    x.flags = flags & ~MSG_WAITALL;
+    while (done < want) {
+        struct fdt_iov c;
+        if (fdt_iov_skip(&c, msg->msg_iov, (int)msg->msg_iovlen, done)) break;
+        m.msg_iov = c.v;
+        m.msg_iovlen = (size_t)c.n;
+        r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmsg_op, &x, &dl);
+        fdt_iov_free(&c);
+        if (r <= 0) break;
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+static ssize_t do_sendmsg(int fd, struct fdt *e, const struct msghdr *msg, int flags,
+                          hub_deadline *dl)
+{
+    struct xfer x = {.fd = fd, .msg = (struct msghdr *)msg, .flags = flags};
+    ssize_t r = fdt_call(fd, e, HUB_OUT, FDT_DONTWAIT, sendmsg_op, &x, dl);
+    if (r <= 0 || !e->stream) return r;
+    size_t want = fdt_iov_len(msg->msg_iov, (int)msg->msg_iovlen), done = (size_t)r;
+    struct msghdr m = {0};
+    x.msg = &m;
+    while (done < want) {
+        struct fdt_iov c;
+        if (fdt_iov_skip(&c, msg->msg_iov, (int)msg->msg_iovlen, done)) break;
+        m.msg_iov = c.v;
+        m.msg_iovlen = (size_t)c.n;
+        r = fdt_call(fd, e, HUB_OUT, FDT_DONTWAIT, sendmsg_op, &x, dl);
+        fdt_iov_free(&c);
+        if (r <= 0) break;
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -269,30 +371,58 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     if (!gp_enter(GP_SYM_sendmsg)) return REAL(sendmsg)(fd, msg, flags);
     struct fdt *e = sock_waitable(fd, flags);
     if (!e) return REAL(sendmsg)(fd, msg, flags);
-    struct xfer x = {.fd = fd, .msg = (struct msghdr *)msg, .flags = flags};
-    return fdt_call(fd, e, HUB_OUT, 1, sendmsg_op, &x);
+    hub_deadline dl = FDT_DL_UNSET;
+    return do_sendmsg(fd, e, msg, flags, &dl);
 }
 
-/* recvmmsg/sendmmsg: wait until the first message can move, then move as
- * many as the kernel takes without blocking. */
-static ssize_t recvmmsg_op(void *c, int nb)
+/* recvmmsg and sendmmsg, as the kernel runs them on a blocking socket: one
+ * message after the other, each waiting for the socket (SO_*TIMEO per
+ * message), until vlen are done or an error stops them (the count so far
+ * wins over the error). recvmmsg's own timeout is only looked at after a
+ * batch arrived, and MSG_WAITFORONE stops waiting after the first. */
+static ssize_t recvmmsg_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(recvmmsg)(x->fd, x->mm, x->vlen, x->flags | (nb ? MSG_DONTWAIT : 0), NULL);
+    return REAL(recvmmsg)(x->fd, x->mm, x->vlen, x->flags | DW(mode), NULL);
 }
-static ssize_t sendmmsg_op(void *c, int nb)
-{
-    struct xfer *x = c;
-    return REAL(sendmmsg)(x->fd, x->mm, x->vlen, x->flags | (nb ? MSG_DONTWAIT : 0));
-}
+
+#define MMSG_MAX 1024 /* UIO_MAXIOV: the kernel clamps vlen to it */
 
 int recvmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags, struct timespec *tmo)
 {
     if (!gp_enter(GP_SYM_recvmmsg)) return REAL(recvmmsg)(fd, mm, vlen, flags, tmo);
     struct fdt *e = sock_waitable(fd, flags);
-    if (!e || tmo) return REAL(recvmmsg)(fd, mm, vlen, flags, tmo);
-    struct xfer x = {.fd = fd, .mm = mm, .vlen = vlen, .flags = flags};
-    return (int)fdt_call(fd, e, HUB_IN, 1, recvmmsg_op, &x);
+    if (!e) return REAL(recvmmsg)(fd, mm, vlen, flags, tmo);
+    struct timespec t;
+    hub_deadline end = hub_never();
+    if (tmo) {
+        if (gp_copy_in(&t, tmo, sizeof t) || t.tv_sec < 0 || t.tv_nsec < 0 ||
+            t.tv_nsec >= 1000000000)
+            return REAL(recvmmsg)(fd, mm, vlen, flags, tmo); /* the kernel's error */
+        hub_after_ts(&t, &end);
+    }
+    if (vlen > MMSG_MAX) vlen = MMSG_MAX;
+    unsigned got = 0;
+    while (got < vlen) {
+        /* each try takes every message already queued */
+        struct xfer x = {.fd = fd, .mm = mm + got, .vlen = vlen - got, .flags = flags};
+        hub_deadline dl = FDT_DL_UNSET;
+        ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmmsg_op, &x, &dl);
+        if (r <= 0) {
+            if (!got) return (int)r;
+            break;
+        }
+        got += (unsigned)r;
+        if (flags & MSG_WAITFORONE) break;
+        if (tmo && hub_left_ns(end) == 0) break;
+    }
+    if (tmo) { /* the time left, as the kernel writes it back */
+        int64_t left = hub_left_ns(end);
+        t.tv_sec = left / 1000000000;
+        t.tv_nsec = left % 1000000000;
+        gp_copy_out(tmo, &t, sizeof t);
+    }
+    return (int)got;
 }
 
 int sendmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags)
@@ -300,8 +430,18 @@ int sendmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags)
     if (!gp_enter(GP_SYM_sendmmsg)) return REAL(sendmmsg)(fd, mm, vlen, flags);
     struct fdt *e = sock_waitable(fd, flags);
     if (!e) return REAL(sendmmsg)(fd, mm, vlen, flags);
-    struct xfer x = {.fd = fd, .mm = mm, .vlen = vlen, .flags = flags};
-    return (int)fdt_call(fd, e, HUB_OUT, 1, sendmmsg_op, &x);
+    if (vlen > MMSG_MAX) vlen = MMSG_MAX;
+    unsigned sent = 0;
+    while (sent < vlen) {
+        hub_deadline dl = FDT_DL_UNSET;
+        ssize_t r = do_sendmsg(fd, e, &mm[sent].msg_hdr, flags, &dl);
+        if (r < 0) {
+            if (!sent) return -1;
+            break;
+        }
+        mm[sent++].msg_len = (unsigned)r;
+    }
+    return (int)sent;
 }
 
 struct sf_ctx {
@@ -309,10 +449,10 @@ struct sf_ctx {
     off_t *off;
     size_t n;
 };
-static ssize_t sendfile_op(void *c, int nb)
+static ssize_t sendfile_op(void *c, int mode)
 {
     struct sf_ctx *s = c;
-    (void)nb;
+    (void)mode;
     return REAL(sendfile)(s->out, s->in, s->off, s->n);
 }
 
@@ -321,10 +461,11 @@ static ssize_t do_sendfile(int out, int in, off_t *off, size_t n)
     struct fdt *e = fdt_get(out);
     if (!fdt_waitable(e) || !e->shim_nb) return REAL(sendfile)(out, in, off, n);
     struct sf_ctx s = {out, in, off, n};
+    hub_deadline dl = FDT_DL_UNSET;
     size_t done = 0;
     do { /* the kernel advances *off (or in's offset) itself */
         s.n = n - done;
-        ssize_t r = fdt_call(out, e, HUB_OUT, 1, sendfile_op, &s);
+        ssize_t r = fdt_call(out, e, HUB_OUT, FDT_PLAIN, sendfile_op, &s, &dl);
         if (r < 0) return done ? (ssize_t)done : -1;
         if (r == 0) break;
         done += (size_t)r;
@@ -423,6 +564,7 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
                 e->rcvtimeo_ns = ns;
             else
                 e->sndtimeo_ns = ns;
+            fdt_share(e);
         }
     }
     return r;
@@ -443,10 +585,12 @@ static int fcntl_call(int id, int fd, int cmd, unsigned long arg)
     case F_GETFL: {
         int r = real(fd, cmd, arg);
         struct fdt *e = r >= 0 ? fdt_get(fd) : NULL;
-        if (e && e->owned) /* the user's view, not ours */
+        if (e && e->owned) { /* the user's view, not ours */
             r = (r & ~O_NONBLOCK) | (e->user_nb ? O_NONBLOCK : 0);
-        else if (e)
-            e->user_nb = (r & O_NONBLOCK) != 0;
+        } else if (e && e->user_nb != ((r & O_NONBLOCK) != 0)) {
+            e->user_nb = (r & O_NONBLOCK) != 0; /* changed behind our back */
+            fdt_share(e);
+        }
         return r;
     }
     case F_SETFL: {
@@ -454,9 +598,10 @@ static int fcntl_call(int id, int fd, int cmd, unsigned long arg)
         int want_nb = (arg & O_NONBLOCK) != 0;
         int ours = e && e->owned;
         int r = real(fd, cmd, ours ? arg | O_NONBLOCK : arg);
-        if (r >= 0 && e) {
+        if (r >= 0 && e) { /* every fd of the description sees it */
             e->user_nb = (unsigned char)want_nb;
             e->shim_nb = ours && !want_nb;
+            fdt_share(e);
         }
         return r;
     }
@@ -510,6 +655,7 @@ int ioctl(int fd, unsigned long req, ...)
                 if (REAL(ioctl)(fd, FIONBIO, &one) == 0) e->shim_nb = 1;
             }
         }
+        fdt_share(e);
     }
     return r;
 }

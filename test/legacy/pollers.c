@@ -6,7 +6,8 @@
  *   pollers sleep N MS N threads call poll(NULL, 0, MS) at once; prints the
  *                      wall time in ms.
  *   pollers closed     a thread blocks reading a socket, another closes it;
- *                      prints what the read returned. */
+ *                      prints what the read returned.
+ *   pollers dup2       the same, but another fd is dup2'ed over the socket. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -115,13 +116,18 @@ int main(int argc, char **argv)
         printf("%d threads slept %d ms in %.0f ms\n", k, ms, ms_now() - t0);
         return 0;
     }
-    if (strcmp(argv[1], "closed") == 0) {
+    if (strcmp(argv[1], "closed") == 0 || strcmp(argv[1], "dup2") == 0) {
         alarm(5); /* natively, Linux leaves the reader blocked: do not hang */
         socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
         pthread_t t;
         pthread_create(&t, NULL, blocked_reader, NULL);
         usleep(100000);
-        close(sv[0]);
+        if (argv[1][0] == 'c') {
+            close(sv[0]);
+        } else {
+            int p[2];
+            if (pipe(p) < 0 || dup2(p[0], sv[0]) < 0) return perror("dup2"), 1;
+        }
         pthread_join(t, NULL);
         return 0;
     }
