@@ -122,6 +122,13 @@ static pid_t pid_cache;
 static void pid_forget(void)
 {
     pid_cache = 0;
+    tls_tid = 0; /* the fork child is a new task */
+}
+
+int gth_os_tid(void)
+{
+    if (!tls_tid) tls_tid = gettid();
+    return tls_tid;
 }
 
 pid_t gth_pid(void)

@@ -102,6 +102,7 @@ static inline int gth_owner_id(void)
  * its parent's ids, and both go on counting): an object shared between
  * processes records its owner's pid next to the id. */
 pid_t gth_pid(void);
+int gth_os_tid(void);       /* the calling OS thread's kernel tid */
 void gth_thread_init(void); /* thread.c's part of the set-up */
 
 /* Does the owner id belong to a greenlet of this OS thread's hub, i.e. one

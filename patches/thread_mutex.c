@@ -21,7 +21,12 @@
  * PTHREAD_MUTEX_INCONSISTENT after an EOWNERDEAD until
  * pthread_mutex_consistent, PTHREAD_MUTEX_NOTRECOVERABLE for good once
  * unlocked inconsistent. Unlocks wake the first waiter rather than hand
- * over, so a waiter always sees the owner-died state itself. */
+ * over, so a waiter always sees the owner-died state itself. A
+ * process-shared robust mutex holds the OS thread's kernel tid in __lock
+ * instead (the greenlet's id stays in __owner, the pid in __list.__prev)
+ * and is linked, by __list.__next as glibc links it, on the OS thread's
+ * robust list: if the whole process dies holding it, the kernel marks it
+ * owner-dead for the other processes. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -99,6 +104,68 @@ static void mx_take(struct gmx *m, int id)
 
 /* ---- robust mutexes --------------------------------------------------------- */
 
+#define RB_SHARED(m) (((m)->kind & (KIND_ROBUST | KIND_PSHARED)) == (KIND_ROBUST | KIND_PSHARED))
+
+/* The kernel's robust list of the OS thread, registered by glibc when the
+ * thread started: entries are the mutexes' __list.__next words. */
+struct klist {
+    struct klist *next;
+};
+struct khead {
+    struct klist list;
+    long futex_offset; /* from an entry to its lock word */
+    struct klist *pending;
+};
+#define KENTRY_OFF offsetof(pthread_mutex_t, __data.__list.__next)
+static __thread struct khead *khead_cache __attribute__((tls_model("initial-exec")));
+
+static struct khead *khead(void)
+{
+    if (!khead_cache) {
+        struct khead *h = NULL;
+        size_t len;
+        if (syscall(SYS_get_robust_list, 0, &h, &len) == 0 && h &&
+            h->futex_offset == -(long)KENTRY_OFF)
+            khead_cache = h;
+    }
+    return khead_cache;
+}
+
+static void klist_add(struct gmx *m)
+{
+    struct khead *h = khead();
+    if (!h) return;
+    struct klist *e = (struct klist *)((char *)m + KENTRY_OFF);
+    e->next = h->list.next;
+    h->list.next = e;
+}
+
+static void klist_del(struct gmx *m)
+{
+    struct khead *h = khead();
+    if (!h) return;
+    struct klist *e = (struct klist *)((char *)m + KENTRY_OFF);
+    for (struct klist *p = &h->list; p->next != &h->list; p = p->next)
+        if (p->next == e) {
+            p->next = e->next;
+            return;
+        }
+}
+
+/* What a robust mutex's lock word holds for the caller. */
+static inline int rb_me(const struct gmx *m, int id)
+{
+    return RB_SHARED(m) ? gth_os_tid() : id;
+}
+
+/* Is lock word v the caller's? */
+static inline int rb_mine(const struct gmx *m, int v, int id)
+{
+    if (!RB_SHARED(m)) return (v & RB_TID) == id;
+    return (v & RB_TID) == gth_os_tid() && m->pid == gth_pid() &&
+           (m->owner == id || m->owner == RB_INCONSISTENT);
+}
+
 static void rb_track(struct gmx *m)
 {
     struct gth *th = gth_self();
@@ -135,11 +202,11 @@ static void rb_release(struct gmx *m)
 
 static int rb_try(struct gmx *m, int id)
 {
-    int type = m->kind & KIND_TYPE_MASK;
+    int type = m->kind & KIND_TYPE_MASK, me = rb_me(m, id);
     for (;;) {
         int v = __atomic_load_n(&m->lock, __ATOMIC_RELAXED);
         if (v == 0) {
-            if (!__atomic_compare_exchange_n(&m->lock, &v, id, 0, __ATOMIC_ACQUIRE,
+            if (!__atomic_compare_exchange_n(&m->lock, &v, me, 0, __ATOMIC_ACQUIRE,
                                              __ATOMIC_RELAXED))
                 continue;
             if (m->owner == RB_NOTRECOVERABLE) {
@@ -152,19 +219,21 @@ static int rb_try(struct gmx *m, int id)
             mx_set_pid(m);
             m->nusers++;
             rb_track(m);
+            if (RB_SHARED(m)) klist_add(m);
             return 0;
         }
         if (v & RB_DIED) {
-            if (!__atomic_compare_exchange_n(&m->lock, &v, id | (v & RB_WAITERS), 0,
+            if (!__atomic_compare_exchange_n(&m->lock, &v, me | (v & RB_WAITERS), 0,
                                              __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
                 continue;
             m->count = 1;
             m->owner = RB_INCONSISTENT; /* until pthread_mutex_consistent */
             mx_set_pid(m);
             rb_track(m);
+            if (RB_SHARED(m)) klist_add(m);
             return EOWNERDEAD;
         }
-        if ((v & RB_TID) == id && mx_here(m)) {
+        if (rb_mine(m, v, id)) {
             if (type == PTHREAD_MUTEX_ERRORCHECK) return EDEADLK;
             if (type == PTHREAD_MUTEX_RECURSIVE) {
                 if (m->count + 1 == 0) return EAGAIN;
@@ -179,7 +248,7 @@ static int rb_try(struct gmx *m, int id)
 static int rb_unlock(struct gmx *m, int id)
 {
     int type = m->kind & KIND_TYPE_MASK, v = m->lock;
-    if ((v & RB_TID) != id || !(v & ~RB_WAITERS) || !mx_here(m)) return EPERM;
+    if (!rb_mine(m, v, id) || !(v & ~RB_WAITERS)) return EPERM;
     int newowner = 0;
     if (m->owner == RB_INCONSISTENT) {
         if (type == PTHREAD_MUTEX_RECURSIVE && --m->count != 0) return ENOTRECOVERABLE;
@@ -189,6 +258,7 @@ static int rb_unlock(struct gmx *m, int id)
         if (--m->count != 0) return 0;
     }
     rb_untrack(m);
+    if (RB_SHARED(m)) klist_del(m);
     m->owner = newowner;
     m->nusers--;
     rb_release(m);
@@ -200,6 +270,7 @@ void gth_robust_release(struct gth *th)
     /* What the kernel does with a dead thread's robust list. */
     while (th->nrobust) {
         struct gmx *m = th->robust[--th->nrobust];
+        if (RB_SHARED(m)) klist_del(m); /* its OS thread lives on */
         int v = __atomic_load_n(&m->lock, __ATOMIC_RELAXED);
         while (!__atomic_compare_exchange_n(&m->lock, &v, (v & RB_WAITERS) | RB_DIED, 0,
                                             __ATOMIC_RELEASE, __ATOMIC_RELAXED))

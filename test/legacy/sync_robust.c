@@ -7,7 +7,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *e(int r)
@@ -72,5 +74,34 @@ int main(void)
     printf("process-shared: lock twice -> %s", e(pthread_mutex_lock(sm)));
     printf(", %s", e(pthread_mutex_lock(sm)));
     printf(", unlock -> %s\n", e(pthread_mutex_unlock(sm)));
+
+    /* The owner is a whole process that dies holding it: the kernel marks
+     * it owner-dead (the robust list of the dying thread). */
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_mutex_lock(sm);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 2;
+    int r = pthread_mutex_timedlock(sm, &ts);
+    printf("process-shared, owner process exited: timedlock -> %s", e(r));
+    if (r == EOWNERDEAD) printf(", consistent -> %s", e(pthread_mutex_consistent(sm)));
+    printf(", unlock -> %s\n", e(pthread_mutex_unlock(sm)));
+
+    /* ... and a child process blocked on it sees a thread of its parent
+     * end holding it */
+    pthread_t o;
+    pthread_create(&o, NULL, owner, sm); /* locks, ends 50 ms later */
+    usleep(10000);
+    pid = fork();
+    if (pid == 0) _exit(pthread_mutex_lock(sm) == EOWNERDEAD ? 0 : 1);
+    pthread_join(o, NULL);
+    waitpid(pid, &st, 0);
+    printf("process-shared, a child waiting while a thread of its parent ended holding it: %s\n",
+           WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "EOWNERDEAD" : "something else");
     return 0;
 }
