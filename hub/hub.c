@@ -224,6 +224,7 @@ void hub_soon_arm(void)
     if (!h || h->soon_armed) return;
     ev_async_init(&h->soon, on_soon);
     ev_async_start(h->loop, &h->soon);
+    ev_unref(h->loop); /* wakers, not libev's refcount, decide liveness */
     __atomic_store_n(&h->soon_armed, 1, __ATOMIC_RELEASE);
 }
 
