@@ -9,7 +9,8 @@
  * fd again only because its greenlet has not run yet, and the watcher is
  * still armed for the same events, so libev has nothing to tell the
  * kernel. A yield ends the round at once (a crowd of yielders cannot
- * starve I/O). */
+ * starve I/O). Rounds of a few greenlets (a lock handed back and forth)
+ * poll only every HUB_POLL_EVERY greenlet runs. */
 #include <errno.h>
 #include <pthread.h>
 #include <netdb.h>
@@ -26,6 +27,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#define HUB_POLL_EVERY 64           /* greenlet runs between two polls, at most */
 #define HUB_STACK      (256 * 1024) /* the hub's own: libev and c-ares callbacks */
 
 __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
@@ -439,13 +441,21 @@ static void hub_main(void *arg)
             if (h->wakers == 0 && h->nparked > 0) hub_would_block_forever();
             ev_run(h->loop, EVRUN_ONCE);
             h->round = h->rq_len;
+            h->since_poll = 0;
         } else if (h->round == 0) {
-            ev_run(h->loop, EVRUN_NOWAIT);
+            /* Between rounds, a poll costs a syscall: two greenlets handing
+             * a lock back and forth make a round each, so poll only once
+             * HUB_POLL_EVERY greenlets have run since the last one. */
+            if (h->since_poll >= HUB_POLL_EVERY) {
+                ev_run(h->loop, EVRUN_NOWAIT);
+                h->since_poll = 0;
+            }
             h->round = h->rq_len;
         }
         gl_t *g = hub_rq_pop(h);
         if (g) {
             h->round--;
+            h->since_poll++;
             g->state = GL_RUNNING;
             gl_switch(h->hub_gl, g);
         }

@@ -38,7 +38,8 @@ struct hub {
     unsigned nparked;
     unsigned wakers; /* active wake sources: timers, fd waits, refs */
     unsigned rq_len;
-    unsigned round; /* greenlets left to run before the next poll (hub.c) */
+    unsigned round;       /* greenlets left to run before the next poll (hub.c) */
+    unsigned since_poll;  /* greenlets run since the last poll */
     struct hub_fdw **fdw; /* indexed by fd, grown on demand */
     int nfdw;
     ev_async soon; /* hub_soon, once armed */
