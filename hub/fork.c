@@ -57,6 +57,7 @@ void hub_fork_child(void)
     h->wakers = 0; /* what counted itself there belonged to the dropped */
     h->since_poll = 0;
     self->state = GL_RUNNING;
+    hub_remote_forked(h);
     hub_child_forked();
 }
 

@@ -40,6 +40,10 @@ struct hub {
     unsigned since_poll;
     struct hub_fdw **fdw; /* indexed by fd, grown on demand */
     int nfdw;
+    /* remote.c: completions posted by other OS threads */
+    ev_async remote_async;
+    struct hub_remote *remote_head; /* pushed by any thread, drained here */
+    int remote_on;                  /* remote_async started */
 };
 
 struct hub *hub_get(void); /* this thread's hub, created on demand */
@@ -57,6 +61,9 @@ static inline int hub_stack_overflowed(gl_t *g)
 }
 void hub_stack_overflow_die(gl_t *g) __attribute__((noreturn));
 void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
+
+/* remote.c: in a fork child, forget what the parent's threads posted */
+void hub_remote_forked(struct hub *h);
 
 /* stats.c: called only when hub_stats_on */
 void hub_stats_link(gl_t *g, int delta);
