@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "dns_test.h"
+
 #ifndef AI_IDN
 #define AI_IDN 0x0040
 #endif
@@ -284,18 +286,7 @@ int main(int argc, char **argv)
     if (o) only = atoi(o);
     dns = ns != NULL;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (ns) { /* the program's own resolver, pointed at the test server */
-        char ip[64];
-        int port = 53;
-        snprintf(ip, sizeof ip, "%s", ns);
-        char *c = strrchr(ip, ':');
-        if (c) *c = 0, port = atoi(c + 1);
-        res_init();
-        _res.nscount = 1;
-        _res.nsaddr_list[0].sin_family = AF_INET;
-        _res.nsaddr_list[0].sin_port = htons((unsigned short)port);
-        inet_pton(AF_INET, ip, &_res.nsaddr_list[0].sin_addr);
-    }
+    dns_test_resolver(); /* the program's own resolver, at the test server */
 
     /* Answered without any lookup */
     gai(NULL, NULL, AF_UNSPEC, 0, 0, 0);
