@@ -48,6 +48,9 @@ RUN  := $(BUILD)/gevent-run
 LEGACY_SRCS := $(wildcard test/legacy/*.c)
 LEGACY      := $(LEGACY_SRCS:test/legacy/%.c=$(BUILD)/legacy/%)
 LEGACY_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror -pthread
+# Helpers the tests run beside the programs (a small DNS server).
+TOOLS_SRCS  := $(wildcard test/tools/*.c)
+TOOLS       := $(TOOLS_SRCS:test/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS  := $(wildcard bench/*.c)
 BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
@@ -107,13 +110,17 @@ $(BUILD)/legacy/%: test/legacy/%.c
 # Cleanup by unwinding, as C++ code does it (cleanup attributes).
 $(BUILD)/legacy/sync_unwind: LEGACY_CFLAGS += -fexceptions
 
+$(BUILD)/tools/%: test/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<
+
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lev
 
-legacy: $(LEGACY)
+legacy: $(LEGACY) $(TOOLS)
 
-test: all $(LEGACY)
+test: all $(LEGACY) $(TOOLS)
 	@GP_BUILD=$(BUILD) GP_SANITIZE=$(SANITIZE) test/run
 
 demo: deps
@@ -144,7 +151,8 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 format:
-	clang-format -i $(SRCS) shim/gevent-run.c hub/*.h patches/*.h shim/*.h $(LEGACY_SRCS) $(BENCH_SRCS)
+	clang-format -i $(SRCS) shim/gevent-run.c hub/*.h patches/*.h shim/*.h resolver/*.h $(LEGACY_SRCS) \
+	  $(TOOLS_SRCS) $(BENCH_SRCS)
 
 clean:
 	rm -rf build

@@ -224,6 +224,39 @@ void hub_sigmask_set(gl_t *g, uint64_t mask);
 /* The OS thread's mask was changed behind the hub's back (a call that
  * bypassed hub_sigmask_set): read it again. */
 void hub_sigmask_sync(void);
+/* ---- work done by other OS threads (hub/remote.c) ------------------------ */
+
+/* A greenlet that hands work to a native thread (a worker pool, a library
+ * with its own threads) parks until that thread says it is done:
+ *
+ *     hub_remote r;
+ *     hub_remote_init(&r);          // in the greenlet, before handing r over
+ *     ... give the job and &r to the other thread ...
+ *     hub_remote_wait(&r);          // parks; returns once the job is done
+ *
+ *     // on the other thread, after writing its results:
+ *     hub_remote_done(&r);
+ *
+ * hub_remote_done may be called from any OS thread (and from a signal
+ * handler): it queues r on the greenlet's hub without locks and pokes the
+ * loop (ev_async); the hub marks r done and makes the greenlet runnable.
+ * Everything the other thread wrote before hub_remote_done is visible to
+ * the greenlet after hub_remote_wait. The wait cannot be interrupted (the
+ * other thread still owns r until it has posted it): a greenlet interrupted
+ * meanwhile parks again. While a wait is under way the hub counts a waker,
+ * so it never reports a deadlock. r must stay valid until hub_remote_wait
+ * returns; it may live on the waiting greenlet's stack. In a fork child the
+ * other threads are gone: posts the parent had not delivered are dropped
+ * along with the greenlets that waited for them. */
+typedef struct hub_remote {
+    struct hub_remote *next; /* the hub's queue of posted completions */
+    struct hub *hub;         /* where the waiting greenlet lives */
+    gl_t *gl;
+    int done; /* set on the hub when the post is delivered */
+} hub_remote;
+void hub_remote_init(hub_remote *r);
+void hub_remote_done(hub_remote *r);
+void hub_remote_wait(hub_remote *r);
 
 /* ---- diagnostics --------------------------------------------------------- */
 

@@ -50,6 +50,10 @@ struct hub {
     uint64_t os_mask, hub_mask;
     unsigned nmasked; /* live greenlets with a non-empty mask */
     unsigned nblock[64];
+    /* remote.c: completions posted by other OS threads */
+    ev_async remote_async;
+    struct hub_remote *remote_head; /* pushed by any thread, drained here */
+    int remote_on;                  /* remote_async started */
 };
 
 struct hub *hub_get(void);            /* this thread's hub, created on demand */
@@ -68,6 +72,9 @@ static inline int hub_stack_overflowed(gl_t *g)
 }
 void hub_stack_overflow_die(gl_t *g) __attribute__((noreturn));
 void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
+
+/* remote.c: in a fork child, forget what the parent's threads posted */
+void hub_remote_forked(struct hub *h);
 
 /* stats.c: called only when hub_stats_on */
 void hub_stats_link(gl_t *g, int delta);

@@ -180,8 +180,6 @@ static const struct {
     {"mtx_timedlock", "blocking: C11 mutex"},
     {"cnd_wait", "blocking: C11 condition variable"},
     {"cnd_timedwait", "blocking: C11 condition variable"},
-    {"res_query", "blocking: glibc's resolver, not c-ares"},
-    {"res_search", "blocking: glibc's resolver, not c-ares"},
     {"res_querydomain", "blocking: glibc's resolver, not c-ares"},
     {"res_send", "blocking: glibc's resolver, not c-ares"},
     {"res_nquery", "blocking: glibc's resolver, not c-ares"},

@@ -9,6 +9,7 @@
 
 #define GP_STATE_HOOK 1
 #define GP_STATE_TODO 0
+#define GP_STATE_OFF  0
 
 static const struct {
     const char *version;
@@ -24,6 +25,18 @@ const char *const gp_sym_names[GP_NSYMS] = {
 #include "../patches/symbols.def"
 #undef GP_SYM
 };
+
+/* Symbols left to libc on purpose, and why. */
+static const struct {
+    int id;
+    const char *why;
+} off_why[] = {
+#undef GP_OFF_WHY
+#define GP_SYM(sub, name, ver, state)
+#define GP_OFF_WHY(name, why) {GP_SYM_##name, why},
+#include "../patches/symbols.def"
+#undef GP_SYM
+    {-1, NULL}};
 
 struct gp_sym gp_syms[GP_NSYMS];
 int gp_stats;
@@ -68,7 +81,11 @@ void gp_symtab_init(void)
 const char *gp_sym_off_reason(int id, char *buf, size_t n)
 {
     int s = info[id].sub;
-    if (!info[id].implemented) return "not implemented";
+    if (!info[id].implemented) {
+        for (int i = 0; off_why[i].why; i++)
+            if (off_why[i].id == id) return off_why[i].why;
+        return "not implemented";
+    }
     if (!gp_sub_on[s]) {
         if (gp_config.sub_why[s] == GP_WHY_VAR) {
             char up[16];

@@ -1,0 +1,140 @@
+/* A few native worker threads for GEVENT_RESOLVER=thread: glibc's own
+ * resolver (every NSS module of nsswitch.conf) runs there while the
+ * calling greenlet waits on its hub (hub_remote).
+ *
+ * Workers are real threads made with the original pthread_create, started
+ * on demand up to POOL_MAX and ending after POOL_IDLE_S idle seconds. They
+ * never get a hub: hub_tls.nowait is set for their whole life, so every
+ * interposed call they make passes straight through. They block every
+ * signal, so the program's handlers keep running where they did. The queue
+ * is guarded by a spin lock (a few instructions); idle workers sleep on a
+ * futex. In a fork child the workers are gone: the pool starts afresh. */
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rsv_int.h"
+
+#define POOL_MAX    10 /* gevent's threadpool default */
+#define POOL_IDLE_S 30
+
+static struct {
+    int lock;
+    struct rsv_job *head, *tail;
+    int nworkers, idle;
+    unsigned wake; /* futex word */
+    int atfork;
+} P;
+
+static void lock(void)
+{
+    while (__atomic_exchange_n(&P.lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&P.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+static void unlock(void)
+{
+    __atomic_store_n(&P.lock, 0, __ATOMIC_RELEASE);
+}
+
+static void fork_child(void)
+{
+    memset(&P, 0, sizeof P);
+    P.atfork = 1;
+}
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    hub_tls.nowait++; /* for good: this thread never waits on a hub */
+    lock();
+    for (;;) {
+        struct rsv_job *j = P.head;
+        if (j) {
+            if (!(P.head = j->next)) P.tail = NULL;
+            unlock();
+            j->fn(j);
+            hub_remote_done(j->done);
+            lock();
+            continue;
+        }
+        unsigned seq = P.wake;
+        P.idle++;
+        unlock();
+        struct timespec ts = {POOL_IDLE_S, 0};
+        long r = syscall(SYS_futex, &P.wake, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
+        int timedout = r < 0 && errno == ETIMEDOUT;
+        lock();
+        P.idle--;
+        if (timedout && !P.head) {
+            P.nworkers--;
+            unlock();
+            return NULL;
+        }
+    }
+}
+
+/* Starts a worker; 0 or an error number. */
+static int spawn(void)
+{
+    pthread_attr_t a;
+    pthread_t t;
+    sigset_t all, old;
+    if (!rsv_libc.pthread_create) return ENOSYS;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* inherited by the worker */
+    int r = rsv_libc.pthread_create(&t, &a, worker, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&a);
+    return r;
+}
+
+void rsv_pool_run(struct rsv_job *j)
+{
+    hub_remote done;
+    if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL)) pthread_atfork(NULL, NULL, fork_child);
+    hub_remote_init(&done);
+    if (!done.hub) { /* no hub to wait on */
+        j->fn(j);
+        return;
+    }
+    j->done = &done;
+    j->next = NULL;
+    lock();
+    if (P.tail)
+        P.tail->next = j;
+    else
+        P.head = j;
+    P.tail = j;
+    int wake = P.idle > 0, start = !wake && P.nworkers < POOL_MAX;
+    if (wake) P.wake++;
+    if (start) P.nworkers++;
+    unlock();
+    if (wake) syscall(SYS_futex, &P.wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    if (start && spawn() != 0) {
+        lock();
+        P.nworkers--;
+        int none = P.nworkers == 0, mine = 0;
+        if (none) { /* nobody will run it: take it back and run it here */
+            for (struct rsv_job **pp = &P.head; *pp; pp = &(*pp)->next)
+                if (*pp == j) {
+                    *pp = j->next;
+                    mine = 1;
+                    break;
+                }
+            P.tail = NULL;
+            for (struct rsv_job *q = P.head; q; q = q->next) P.tail = q;
+        }
+        unlock();
+        if (mine) {
+            j->fn(j);
+            return;
+        }
+    }
+    hub_remote_wait(&done);
+}

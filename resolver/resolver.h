@@ -1,0 +1,100 @@
+/* Names: one c-ares channel per hub, and the getaddrinfo family's answers
+ * built from what it receives, the way glibc builds them.
+ *
+ * patches/dns.c decides what needs the network. Numeric hosts, names found
+ * in /etc/hosts and every error glibc reports before it would look anything
+ * up go to glibc itself, so those answers are glibc's own; only questions
+ * glibc would send to its DNS servers come here. This room then does what
+ * glibc's DNS module and getaddrinfo do with the answers: the search list,
+ * ndots, timeout and attempts of /etc/resolv.conf (read by glibc's own
+ * res_ninit), the same packet parsing, the same address list and h_errno,
+ * the same RFC 3484 sort. A lookup parks the calling greenlet; the channel's
+ * sockets are watched by a driver greenlet through the hub's fd waits and
+ * timers. Nothing here knows about interposed symbols: c-ares gets raw
+ * system calls for its sockets, and the few libc originals needed are
+ * handed in by the patch (rsv_setup). */
+#ifndef GP_RESOLVER_H
+#define GP_RESOLVER_H
+
+#include <netdb.h>
+#include <pthread.h>
+#include <resolv.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* ---- set-up (conf.c) ------------------------------------------------------ */
+
+/* Originals the resolver may call: glibc's getaddrinfo for the service
+ * tuples, the real pthread_create for the worker pool. */
+struct rsv_libc {
+    int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+    void (*freeaddrinfo)(struct addrinfo *);
+    int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+};
+void rsv_setup(const struct rsv_libc *libc);
+
+/* GEVENT_RESOLVER_NAMESERVERS: "ip[:port],..." (IPv6 as [addr]:port or a
+ * bare address). NULL when valid (the list is kept and replaces the
+ * servers of /etc/resolv.conf), else what is wrong with it. */
+const char *rsv_set_nameservers(const char *spec);
+/* Points a glibc resolver state (a worker's _res, just initialised) at the
+ * servers given in GEVENT_RESOLVER_NAMESERVERS, if any. */
+void rsv_override_res(struct __res_state *st);
+
+/* ---- /etc/hosts, as glibc's files module reads it (hosts.c) --------------- */
+
+#define RSV_HOSTS_V4  1 /* an AF_INET lookup: IPv4 lines, ::1 and v4-mapped ones */
+#define RSV_HOSTS_V6  2 /* an AF_INET6 lookup: IPv6 lines */
+#define RSV_HOSTS_ANY 4 /* an AF_UNSPEC lookup (gethostbyname4_r): either */
+/* 1 if a lookup of that kind would find name in /etc/hosts. */
+int rsv_hosts_name(const char *name, int kind);
+/* 1 if an entry has that address (gethostbyaddr's files lookup). */
+int rsv_hosts_addr(const void *addr, socklen_t len, int af);
+/* Smallest buffer glibc's files module can scan /etc/hosts with (a smaller
+ * one makes gethostbyname_r fail with ERANGE before any DNS lookup). */
+size_t rsv_hosts_bufneed(void);
+
+/* ---- interfaces (sort.c) -------------------------------------------------- */
+
+/* glibc's __check_pf: whether a non-loopback IPv4 / IPv6 address is
+ * configured (AI_ADDRCONFIG). */
+void rsv_check_pf(int *seen_ipv4, int *seen_ipv6);
+
+/* ---- lookups (lookup.c) --------------------------------------------------- */
+
+/* One service tuple, as glibc's get_servtuples makes them. */
+struct rsv_st {
+    int socktype, protocol, port; /* port in network order */
+};
+
+/* getaddrinfo for a name that needs DNS: req is the caller's hints after
+ * AI_ADDRCONFIG narrowed the family, st the nst service tuples. Returns 0
+ * or an EAI_* code (errno set for EAI_SYSTEM); the list is laid out as
+ * glibc lays it out (one block per entry, the canonical name apart), so
+ * glibc's freeaddrinfo could free it too. */
+int rsv_getaddrinfo(const char *name, const struct addrinfo *req, const struct rsv_st *st,
+                    int nst, struct addrinfo **pai);
+
+/* gethostbyname2_r / gethostbyaddr_r for a question /etc/hosts did not
+ * answer: the DNS module's answer in the caller's buffer, the return value,
+ * *result and *h_errnop as glibc's wrappers set them. */
+int rsv_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
+                         struct hostent **result, int *h_errnop);
+int rsv_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *ret, char *buf,
+                        size_t buflen, struct hostent **result, int *h_errnop);
+
+/* ---- native worker threads (pool.c) ---------------------------------------- */
+
+/* A job run on one of a few native threads while the calling greenlet
+ * waits on its hub (GEVENT_RESOLVER=thread). The threads never wait on a
+ * hub (every interposed call passes straight through in them). */
+struct rsv_job {
+    void (*fn)(struct rsv_job *);
+    struct rsv_job *next;
+    void *done; /* the hub's completion record while queued */
+};
+/* Runs j->fn(j) on a worker and returns when it is done; runs it inline
+ * (blocking) if no worker thread can be had. */
+void rsv_pool_run(struct rsv_job *j);
+
+#endif
