@@ -489,6 +489,7 @@ int main(void)
     ERRNO(recvmsg(p[0], &mh, 0));
     ERRNO(recvmsg(c, &mh, MSG_DONTWAIT));
     ERRNO(recvmsg(c, (struct msghdr *)nullp, 0));
+    ERRNO(recvmsg(c, &mh, MSG_ERRQUEUE)); /* never waits: EAGAIN when empty */
     ERRNO(recvmmsg(BAD, mm, 2, 0, NULL));
     ERRNO(recvmmsg(p[0], mm, 2, 0, NULL));
     ERRNO(recvmmsg(dg[1], mm, 0, 0, NULL));
