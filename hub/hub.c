@@ -24,7 +24,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-#define HUB_STACK      (256 * 1024) /* the hub's own: libev and c-ares callbacks */
+#define HUB_STACK (256 * 1024) /* the hub's own: libev and c-ares callbacks */
 
 __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
 size_t hub_default_stack;

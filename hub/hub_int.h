@@ -38,7 +38,7 @@ struct hub {
     unsigned nparked;
     unsigned wakers; /* active wake sources: timers, fd waits, refs */
     unsigned rq_len;
-    unsigned round; /* greenlets left to run before the next poll (hub.c) */
+    unsigned round;       /* greenlets left to run before the next poll (hub.c) */
     struct hub_fdw **fdw; /* indexed by fd, grown on demand */
     int nfdw;
 };
