@@ -7,7 +7,9 @@
 #   d  Python gevent's StreamServer (bench/gevent_echo.py, python3-gevent)
 # interleaved a b c d, a b c d, ... in this one run; each figure is the best
 # of the repetitions (the machine is shared: the best run is the one least
-# disturbed). Ratios b/a, b/c, b/d.
+# disturbed). Ratios b/a, b/c, b/d. With two cores or more, the client runs
+# on CPU 0 and every server on CPU 1: each side has a core of its own, and
+# the scheduler does not move them around between runs.
 #   bench/30-echo.sh [REPS]      (GP_ECHO_SIZES="100 1000 10000" to choose N)
 cd "$(dirname "$0")/.." || exit 2
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
@@ -15,6 +17,10 @@ REPS=${1:-3}
 SIZES=${GP_ECHO_SIZES:-100 1000 10000}
 PY=/usr/bin/python3
 ulimit -n 20000 2>/dev/null
+PIN_C="" PIN_S=""
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    PIN_C="taskset -c 0" PIN_S="taskset -c 1"
+fi
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -23,16 +29,16 @@ run() {
     local kind=$1 n=$2 r=$3 sp port
     rm -f "$OUT/srv"
     case $kind in
-    a) "$L/echo_server" 0 "$n" >"$OUT/srv" 2>&1 & ;;
-    b) LD_PRELOAD=$LIB "$L/echo_server" 0 "$n" >"$OUT/srv" 2>&1 & ;;
-    c) "$B/bench/libev_echo" 0 "$n" >"$OUT/srv" 2>&1 & ;;
-    d) "$PY" bench/gevent_echo.py 0 "$n" >"$OUT/srv" 2>&1 & ;;
+    a) $PIN_S "$L/echo_server" 0 "$n" >"$OUT/srv" 2>&1 & ;;
+    b) $PIN_S env LD_PRELOAD="$LIB" "$L/echo_server" 0 "$n" >"$OUT/srv" 2>&1 & ;;
+    c) $PIN_S "$B/bench/libev_echo" 0 "$n" >"$OUT/srv" 2>&1 & ;;
+    d) $PIN_S "$PY" bench/gevent_echo.py 0 "$n" >"$OUT/srv" 2>&1 & ;;
     esac
     sp=$!
     for _ in $(seq 1 200); do grep -q listening "$OUT/srv" 2>/dev/null && break; sleep 0.02; done
     port=$(awk '/listening/{print $3}' "$OUT/srv")
     if [ -n "$port" ]; then
-        timeout 120 "$L/echo_client" "$port" "$n" "$r" >"$OUT/cli" 2>&1
+        timeout 120 $PIN_C "$L/echo_client" "$port" "$n" "$r" >"$OUT/cli" 2>&1
     else
         echo "no server" >"$OUT/cli"
     fi
@@ -51,6 +57,7 @@ have_gevent=1
 echo "== echo: N connections x R round trips x 64 B, closed loop, every byte checked (best of $REPS, interleaved) =="
 echo "   a: thread-per-connection test/legacy/echo_server natively   b: the same binary under the shim"
 echo "   c: single-threaded libev server (bench/libev_echo.c)         d: Python gevent StreamServer"
+[ -n "$PIN_S" ] && echo "   client pinned to CPU 0, server to CPU 1 (taskset)"
 [ $have_gevent = 1 ] || echo "   (python3-gevent not installed: column d skipped; make bench installs it)"
 printf '%8s %6s %12s %12s %12s %12s %7s %7s %7s\n' N R "a msgs/s" "b msgs/s" "c msgs/s" "d msgs/s" b/a b/c b/d
 for n in $SIZES; do

@@ -140,11 +140,14 @@ static int classify(int fd, struct fdt *e)
         struct timeval tv;
         int type = 0;
         socklen_t l = sizeof tv;
-        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) == 0) e->rcvtimeo_ns = tv_ns(&tv);
+        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l) == 0)
+            e->rcvtimeo_ns = tv_ns(&tv);
         l = sizeof tv;
-        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) == 0) e->sndtimeo_ns = tv_ns(&tv);
+        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) == 0)
+            e->sndtimeo_ns = tv_ns(&tv);
         l = sizeof type;
-        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0) e->stream = type == SOCK_STREAM;
+        if (REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0)
+            e->stream = type == SOCK_STREAM;
     }
     return 0;
 }

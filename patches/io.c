@@ -99,8 +99,8 @@ static struct fdt *io_waitable(int fd)
 /* Runs op; a socket whose entry was stale (the fd number was reused behind
  * our back for something else) is looked at again. -2: not waitable after
  * all, the caller goes to the original. */
-static ssize_t io_call(int fd, struct fdt **ep, int events, ssize_t (*op)(void *, int), struct rw *x,
-                       hub_deadline *dl)
+static ssize_t io_call(int fd, struct fdt **ep, int events, ssize_t (*op)(void *, int),
+                       struct rw *x, hub_deadline *dl)
 {
     struct fdt *e = *ep;
     ssize_t r = fdt_call(fd, e, events, fdt_io_mode(e, events), op, x, dl);

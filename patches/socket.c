@@ -213,10 +213,12 @@ static ssize_t sendmsg_op(void *c, int mode)
 }
 
 /* Should this socket call wait on the hub? Not for a non-blocking fd in the
- * user's view, MSG_DONTWAIT, or anything that is not a socket we know. */
+ * user's view, MSG_DONTWAIT, MSG_ERRQUEUE (reading the error queue never
+ * waits: EAGAIN when it is empty), or anything that is not a socket we
+ * know. */
 static struct fdt *sock_waitable(int fd, int flags)
 {
-    if (flags & MSG_DONTWAIT) return NULL;
+    if (flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) return NULL;
     struct fdt *e = fdt_get(fd);
     return fdt_waitable(e) && e->kind == FDT_SOCKET ? e : NULL;
 }

@@ -42,14 +42,14 @@ static const char *en(int e)
     do {                                                                                           \
         errno = 0;                                                                                 \
         long r_ = (long)(call);                                                                    \
-        printf("%-72s -> %ld %s\n", #call, r_, r_ < 0 ? en(errno) : "");                         \
+        printf("%-72s -> %ld %s\n", #call, r_, r_ < 0 ? en(errno) : "");                           \
     } while (0)
 /* a call that returns a new fd: "fd" rather than its number */
 #define NEWFD(var, call)                                                                           \
     do {                                                                                           \
         errno = 0;                                                                                 \
         var = (call);                                                                              \
-        printf("%-72s -> %s %s\n", #call, var >= 0 ? "fd" : "-1", var < 0 ? en(errno) : "");     \
+        printf("%-72s -> %s %s\n", #call, var >= 0 ? "fd" : "-1", var < 0 ? en(errno) : "");       \
     } while (0)
 #define SAY(...) printf(__VA_ARGS__), putchar('\n')
 
@@ -57,7 +57,7 @@ static const char *en(int e)
  * form chosen at compile time), and an address that is never mapped. */
 static void *volatile nullp;
 static void *volatile badp = (void *)16;
-static volatile size_t vn; /* a length only known at run time */
+static volatile size_t vn;                      /* a length only known at run time */
 static volatile int neg1 = -1, iov_max1 = 1025; /* hidden from the compiler too */
 
 static double now(void)
@@ -103,8 +103,10 @@ static const char *flags_of(int fd)
     static char buf[64];
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0) return en(errno);
-    snprintf(buf, sizeof buf, "%s%s", (fl & O_ACCMODE) == O_RDWR ? "O_RDWR" :
-             (fl & O_ACCMODE) == O_WRONLY ? "O_WRONLY" : "O_RDONLY",
+    snprintf(buf, sizeof buf, "%s%s",
+             (fl & O_ACCMODE) == O_RDWR     ? "O_RDWR"
+             : (fl & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
+                                            : "O_RDONLY",
              fl & O_NONBLOCK ? "|O_NONBLOCK" : "");
     return buf;
 }
@@ -489,6 +491,7 @@ int main(void)
     ERRNO(recvmsg(p[0], &mh, 0));
     ERRNO(recvmsg(c, &mh, MSG_DONTWAIT));
     ERRNO(recvmsg(c, (struct msghdr *)nullp, 0));
+    ERRNO(recvmsg(c, &mh, MSG_ERRQUEUE)); /* never waits: EAGAIN when empty */
     ERRNO(recvmmsg(BAD, mm, 2, 0, NULL));
     ERRNO(recvmmsg(p[0], mm, 2, 0, NULL));
     ERRNO(recvmmsg(dg[1], mm, 0, 0, NULL));
@@ -929,7 +932,8 @@ int main(void)
         pthread_t t;
         pthread_create(&t, NULL, write_later, &l);
         ERRNO(poll(pf, 2, -7));
-        SAY("%-72s -> %#x", "  revents of the pipe written after 50 ms (timeout -7)", pf[1].revents);
+        SAY("%-72s -> %#x", "  revents of the pipe written after 50 ms (timeout -7)",
+            pf[1].revents);
         pthread_join(t, NULL);
         drain1(p[0]);
     }
