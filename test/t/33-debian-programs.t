@@ -120,11 +120,9 @@ NP=$(free_port)
 LD_PRELOAD=$LIB timeout 20 nc -l 127.0.0.1 "$NP" >"$T/nc.out" 2>"$T/nc.err" &
 np=$!
 STARTED+=("$np")
-sent=1
-for _ in $(seq 1 100); do
-    timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null && { sent=0; break; }
-    sleep 0.05
-done
+for _ in $(seq 1 100); do listening "$NP" && break; sleep 0.05; done
+timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null
+sent=$?
 wait "$np"
 rc=$?
 is "$(md5sum <"$T/nc.out" | cut -d' ' -f1) $rc $sent" "$sum 0 0" "nc -l under the shim receives 1 MB intact and exits 0"
@@ -132,11 +130,9 @@ NP=$(free_port)
 timeout 20 nc -l 127.0.0.1 "$NP" >"$T/nc2.out" 2>/dev/null &
 np=$!
 STARTED+=("$np")
-sent=1
-for _ in $(seq 1 100); do
-    LD_PRELOAD=$LIB timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null && { sent=0; break; }
-    sleep 0.05
-done
+for _ in $(seq 1 100); do listening "$NP" && break; sleep 0.05; done
+LD_PRELOAD=$LIB timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null
+sent=$?
 wait "$np"
 is "$(md5sum <"$T/nc2.out" | cut -d' ' -f1) $sent" "$sum 0" "nc under the shim sends 1 MB from a shell redirect intact (nc -N)"
 # nc under the shim as a client of the shimmed http server's protocol: a raw request
