@@ -407,7 +407,7 @@ int recvmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags, struct ti
     unsigned got = 0;
     while (got < vlen) {
         /* each try takes every message already queued */
-        struct xfer x = {.fd = fd, .mm = mm + got, .vlen = vlen - got, .flags = flags};
+        struct xfer x = {.fd = fd, .mm = got ? mm + got : mm, .vlen = vlen - got, .flags = flags};
         hub_deadline dl = FDT_DL_UNSET;
         ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmmsg_op, &x, &dl);
         if (r <= 0) {
@@ -436,7 +436,9 @@ int sendmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags)
     unsigned sent = 0;
     while (sent < vlen) {
         hub_deadline dl = FDT_DL_UNSET;
-        ssize_t r = do_sendmsg(fd, e, &mm[sent].msg_hdr, flags, &dl);
+        /* the first may be a bad pointer the kernel is to report */
+        struct msghdr *h = sent ? &mm[sent].msg_hdr : (struct msghdr *)(void *)mm;
+        ssize_t r = do_sendmsg(fd, e, h, flags, &dl);
         if (r < 0) {
             if (!sent) return -1;
             break;

@@ -61,24 +61,18 @@ print(hashlib.md5(d).hexdigest())" 2>&1)
 is "$out" "$sum" "a python3 HTTP client (urllib) under the shim fetches the same bytes"
 
 # socat under the shim relays a local port to the server: curl goes through it
+listening() { # listening PORT: someone listens on 127.0.0.1:PORT (without connecting)
+    local hex
+    hex=$(printf '0100007F:%04X' "$1")
+    awk -v a="$hex" '$2 == a && $4 == "0A" {f = 1} END {exit !f}' /proc/net/tcp
+}
 RP=$(free_port)
 LD_PRELOAD=$LIB timeout 30 socat TCP-LISTEN:$RP,bind=127.0.0.1,reuseaddr TCP:127.0.0.1:$PORT \
     >"$T/socat.log" 2>&1 &
 rp=$!
 STARTED+=("$rp")
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$RP) 2>/dev/null && break; sleep 0.05; done
-# the probe above was the one connection socat serves without fork: start again
-wait "$rp" 2>/dev/null
-LD_PRELOAD=$LIB timeout 30 socat TCP-LISTEN:$RP,bind=127.0.0.1,reuseaddr TCP:127.0.0.1:$PORT \
-    >"$T/socat.log" 2>&1 &
-rp=$!
-STARTED+=("$rp")
-got=""
-for _ in $(seq 1 50); do
-    got=$(timeout 20 curl -s -m 15 "http://127.0.0.1:$RP/blob" 2>/dev/null | md5sum | cut -d' ' -f1)
-    [ "$got" = "$sum" ] && break
-    sleep 0.1
-done
+for _ in $(seq 1 100); do listening "$RP" && break; sleep 0.05; done
+got=$(timeout 20 curl -s -m 15 "http://127.0.0.1:$RP/blob" 2>/dev/null | md5sum | cut -d' ' -f1)
 is "$got" "$sum" "socat under the shim relays TCP-LISTEN -> TCP between two local ports, 1 MB intact"
 wait "$rp"
 rc=$?
@@ -126,11 +120,9 @@ NP=$(free_port)
 LD_PRELOAD=$LIB timeout 20 nc -l 127.0.0.1 "$NP" >"$T/nc.out" 2>"$T/nc.err" &
 np=$!
 STARTED+=("$np")
-sent=1
-for _ in $(seq 1 100); do
-    timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null && { sent=0; break; }
-    sleep 0.05
-done
+for _ in $(seq 1 100); do listening "$NP" && break; sleep 0.05; done
+timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null
+sent=$?
 wait "$np"
 rc=$?
 is "$(md5sum <"$T/nc.out" | cut -d' ' -f1) $rc $sent" "$sum 0 0" "nc -l under the shim receives 1 MB intact and exits 0"
@@ -138,11 +130,9 @@ NP=$(free_port)
 timeout 20 nc -l 127.0.0.1 "$NP" >"$T/nc2.out" 2>/dev/null &
 np=$!
 STARTED+=("$np")
-sent=1
-for _ in $(seq 1 100); do
-    LD_PRELOAD=$LIB timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null && { sent=0; break; }
-    sleep 0.05
-done
+for _ in $(seq 1 100); do listening "$NP" && break; sleep 0.05; done
+LD_PRELOAD=$LIB timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null
+sent=$?
 wait "$np"
 is "$(md5sum <"$T/nc2.out" | cut -d' ' -f1) $sent" "$sum 0" "nc under the shim sends 1 MB from a shell redirect intact (nc -N)"
 # nc under the shim as a client of the shimmed http server's protocol: a raw request
