@@ -7,18 +7,20 @@
 #   d  Python gevent's StreamServer (bench/gevent_echo.py, python3-gevent)
 # interleaved a b c d, a b c d, ... in this one run; each figure is the best
 # of the repetitions (the machine is shared: the best run is the one least
-# disturbed). Ratios b/a, b/c, b/d. With two cores or more, the client runs
-# on CPU 0 and every server on CPU 1: each side has a core of its own, and
-# the scheduler does not move them around between runs.
-#   bench/30-echo.sh [REPS]      (GP_ECHO_SIZES="100 1000 10000" to choose N)
+# disturbed). Ratios b/a, b/c, b/d. Client and server are scheduled freely,
+# as in production: a native threaded server may use every core.
+#   bench/30-echo.sh [REPS]      (GP_ECHO_SIZES="100 1000 10000" to choose N,
+#                                 GP_ECHO_PIN=1 to pin client and server)
 cd "$(dirname "$0")/.." || exit 2
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
 REPS=${1:-3}
 SIZES=${GP_ECHO_SIZES:-100 1000 10000}
 PY=/usr/bin/python3
 ulimit -n 20000 2>/dev/null
+# GP_ECHO_PIN=1: client on CPU 0, server on CPU 1 (less noise on a shared
+# machine, but native threads then lose the second core they would have).
 PIN_C="" PIN_S=""
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+if [ "${GP_ECHO_PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
     PIN_C="taskset -c 0" PIN_S="taskset -c 1"
 fi
 OUT=$(mktemp -d)
