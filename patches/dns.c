@@ -39,7 +39,7 @@
 #define NI_IDN 32
 #endif
 #define GAI_KNOWN_FLAGS                                                                            \
-    (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_ADDRCONFIG | AI_V4MAPPED | AI_IDN |          \
+    (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_ADDRCONFIG | AI_V4MAPPED | AI_IDN |           \
      AI_CANONIDN | 0x300 | AI_NUMERICSERV | AI_ALL)
 
 static int mode(void)
@@ -206,8 +206,13 @@ static void hbn_job_run(struct rsv_job *j)
 static int pool_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
                             struct addrinfo **res)
 {
-    struct gai_job g = {.j.fn = gai_job_run, .name = name, .service = service, .hints = hints,
-                        .res = res, .herr = h_errno, .err = errno};
+    struct gai_job g = {.j.fn = gai_job_run,
+                        .name = name,
+                        .service = service,
+                        .hints = hints,
+                        .res = res,
+                        .herr = h_errno,
+                        .err = errno};
     rsv_pool_run(&g.j);
     h_errno = g.herr;
     errno = g.err;
@@ -217,9 +222,16 @@ static int pool_getaddrinfo(const char *name, const char *service, const struct 
 static int pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
                             socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
-    struct gni_job g = {.j.fn = gni_job_run, .sa = sa, .salen = salen, .host = host,
-                        .hostlen = hostlen, .serv = serv, .servlen = servlen, .flags = flags,
-                        .herr = h_errno, .err = errno};
+    struct gni_job g = {.j.fn = gni_job_run,
+                        .sa = sa,
+                        .salen = salen,
+                        .host = host,
+                        .hostlen = hostlen,
+                        .serv = serv,
+                        .servlen = servlen,
+                        .flags = flags,
+                        .herr = h_errno,
+                        .err = errno};
     rsv_pool_run(&g.j);
     h_errno = g.herr;
     errno = g.err;
@@ -230,9 +242,18 @@ static int pool_hostent(const char *name, const void *addr, socklen_t len, int a
                         struct hostent *ret, char *buf, size_t buflen, struct hostent **result,
                         int *h_errnop)
 {
-    struct hbn_job g = {.j.fn = hbn_job_run, .name = name, .addr = addr, .len = len, .af = af,
-                        .ret = ret, .buf = buf, .buflen = buflen, .result = result,
-                        .h_errnop = h_errnop, .herr = h_errno, .err = errno};
+    struct hbn_job g = {.j.fn = hbn_job_run,
+                        .name = name,
+                        .addr = addr,
+                        .len = len,
+                        .af = af,
+                        .ret = ret,
+                        .buf = buf,
+                        .buflen = buflen,
+                        .result = result,
+                        .h_errnop = h_errnop,
+                        .herr = h_errno,
+                        .err = errno};
     rsv_pool_run(&g.j);
     h_errno = g.herr;
     errno = g.err;
@@ -345,16 +366,18 @@ int getaddrinfo(const char *name, const char *service, const struct addrinfo *hi
             return REAL(getaddrinfo)(name, service, hints, pai); /* EAI_NONAME */
         }
     }
-    const char *serv = service && !(service[0] == '*' && !service[1]) && service[0] ? service : NULL;
+    const char *serv =
+        service && !(service[0] == '*' && !service[1]) && service[0] ? service : NULL;
     struct rsv_st st[16];
     int nst = 0, r = servtuples(serv, &req, st, &nst);
     if (r) return r;
     /* /etc/hosts, as the files module would read it for this question */
     int kind = req.ai_family == AF_UNSPEC ? RSV_HOSTS_ANY
-               : req.ai_family == AF_INET ? RSV_HOSTS_V4
-                                          : RSV_HOSTS_V6 | (req.ai_flags & AI_V4MAPPED ? RSV_HOSTS_V4 : 0);
-    if (rsv_hosts_name(n, kind) ||
-        (req.ai_family == AF_INET && !(req.ai_flags & AI_CANONNAME) && digits_dots(n, AF_INET, ~0ul)))
+               : req.ai_family == AF_INET
+                   ? RSV_HOSTS_V4
+                   : RSV_HOSTS_V6 | (req.ai_flags & AI_V4MAPPED ? RSV_HOSTS_V4 : 0);
+    if (rsv_hosts_name(n, kind) || (req.ai_family == AF_INET && !(req.ai_flags & AI_CANONNAME) &&
+                                    digits_dots(n, AF_INET, ~0ul)))
         return REAL(getaddrinfo)(name, service, hints, pai);
     struct addrinfo *res = NULL;
     r = rsv_getaddrinfo(n, &req, st, nst, &res);
@@ -587,8 +610,8 @@ int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_
         return REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags);
     /* Everything but a name for an address is answered without a lookup. */
     if (!host || !hostlen || (flags & NI_NUMERICHOST) || !sa || salen < sizeof(sa_family_t) ||
-        (flags & ~(NI_NUMERICHOST | NI_NUMERICSERV | NI_NOFQDN | NI_NAMEREQD | NI_DGRAM | NI_IDN |
-                   192)) ||
+        (flags &
+         ~(NI_NUMERICHOST | NI_NUMERICSERV | NI_NOFQDN | NI_NAMEREQD | NI_DGRAM | NI_IDN | 192)) ||
         (sa->sa_family == AF_INET && salen < sizeof(struct sockaddr_in)) ||
         (sa->sa_family == AF_INET6 && salen < sizeof(struct sockaddr_in6)) ||
         (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))

@@ -103,8 +103,8 @@ const char *rsv_set_nameservers(const char *spec)
         }
         const char *err = parse_one(p, end, &ovr[n]);
         if (err) {
-            snprintf(why, sizeof why, "entry %d: %s; allowed: ip[:port],... with IPv6 as [addr]:port",
-                     n + 1, err);
+            snprintf(why, sizeof why,
+                     "entry %d: %s; allowed: ip[:port],... with IPv6 as [addr]:port", n + 1, err);
             return why;
         }
         n++;

@@ -97,7 +97,8 @@ static int spawn(void)
 void rsv_pool_run(struct rsv_job *j)
 {
     hub_remote done;
-    if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL)) pthread_atfork(NULL, NULL, fork_child);
+    if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL))
+        pthread_atfork(NULL, NULL, fork_child);
     hub_remote_init(&done);
     if (!done.hub) { /* no hub to wait on */
         j->fn(j);

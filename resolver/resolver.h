@@ -72,8 +72,8 @@ struct rsv_st {
  * or an EAI_* code (errno set for EAI_SYSTEM); the list is laid out as
  * glibc lays it out (one block per entry, the canonical name apart), so
  * glibc's freeaddrinfo could free it too. */
-int rsv_getaddrinfo(const char *name, const struct addrinfo *req, const struct rsv_st *st,
-                    int nst, struct addrinfo **pai);
+int rsv_getaddrinfo(const char *name, const struct addrinfo *req, const struct rsv_st *st, int nst,
+                    struct addrinfo **pai);
 
 /* gethostbyname2_r / gethostbyaddr_r for a question /etc/hosts did not
  * answer: the DNS module's answer in the caller's buffer, the return value,

@@ -52,8 +52,8 @@ int rsv_conf_fresh(const struct rsv_conf *c);
 struct rsv_reply {
     unsigned char *pkt;
     int len;
-    int status; /* ARES_SUCCESS with pkt, else ARES_E* */
-    int rcode;  /* of the last error answer (SERVFAIL...), else 0 */
+    int status;   /* ARES_SUCCESS with pkt, else ARES_E* */
+    int rcode;    /* of the last error answer (SERVFAIL...), else 0 */
     unsigned seq; /* completion order */
 };
 /* Sends the n (1 or 2) queries for name in parallel, each up to the
