@@ -57,15 +57,8 @@ static struct {
     size_t cap, n;
 } ours;
 
-static void ours_lock(void)
-{
-    while (__atomic_exchange_n(&ours.lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&ours.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
-}
-static void ours_unlock(void)
-{
-    __atomic_store_n(&ours.lock, 0, __ATOMIC_RELEASE);
-}
+#define ours_lock()   rsv_lock(&ours.lock)
+#define ours_unlock() rsv_unlock(&ours.lock)
 
 static size_t ours_slot(struct addrinfo *p, size_t cap)
 {
@@ -129,31 +122,19 @@ static int ours_remove(struct addrinfo *p)
 
 /* ---- glibc's resolver on a worker thread ------------------------------------- */
 
-/* A worker's glibc resolver points at GEVENT_RESOLVER_NAMESERVERS. */
-static void worker_res(void)
-{
-    if (!gp_config.nameservers) return;
-    if (_res.options & RES_INIT) res_nclose(&_res);
-    res_init();
-    rsv_override_res(&_res);
-}
-
+/* The job runs with the caller's h_errno and errno, and hands back its own
+ * (rsv_pool_run carries them). */
 struct gai_job {
     struct rsv_job j;
     const char *name, *service;
     const struct addrinfo *hints;
     struct addrinfo **res;
-    int ret, herr, err;
+    int ret;
 };
 static void gai_job_run(struct rsv_job *j)
 {
     struct gai_job *g = (struct gai_job *)j;
-    worker_res();
-    h_errno = g->herr; /* what the caller had: calls that leave it alone keep it */
-    errno = g->err;
     g->ret = REAL(getaddrinfo)(g->name, g->service, g->hints, g->res);
-    g->herr = h_errno;
-    g->err = errno;
 }
 
 struct gni_job {
@@ -161,20 +142,15 @@ struct gni_job {
     const struct sockaddr *sa;
     socklen_t salen, hostlen, servlen;
     char *host, *serv;
-    int flags, ret, herr, err;
+    int flags, ret;
 };
 static void gni_job_run(struct rsv_job *j)
 {
     struct gni_job *g = (struct gni_job *)j;
-    worker_res();
-    h_errno = g->herr;
-    errno = g->err;
     g->ret = REAL(getnameinfo)(g->sa, g->salen, g->host, g->hostlen, g->serv, g->servlen, g->flags);
-    g->herr = h_errno;
-    g->err = errno;
 }
 
-struct hbn_job { /* gethostbyname2_r and gethostbyaddr_r */
+struct hbn_job { /* gethostbyname2_r (name set) and gethostbyaddr_r */
     struct rsv_job j;
     const char *name;
     const void *addr;
@@ -185,56 +161,33 @@ struct hbn_job { /* gethostbyname2_r and gethostbyaddr_r */
     size_t buflen;
     struct hostent **result;
     int *h_errnop;
-    int rc, herr, err;
+    int rc;
 };
 static void hbn_job_run(struct rsv_job *j)
 {
     struct hbn_job *g = (struct hbn_job *)j;
-    worker_res();
-    h_errno = g->herr;
-    errno = g->err;
     if (g->name)
         g->rc = REAL(gethostbyname2_r)(g->name, g->af, g->ret, g->buf, g->buflen, g->result,
                                        g->h_errnop);
     else
         g->rc = REAL(gethostbyaddr_r)(g->addr, g->len, g->af, g->ret, g->buf, g->buflen, g->result,
                                       g->h_errnop);
-    g->herr = h_errno;
-    g->err = errno;
 }
 
 static int pool_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
                             struct addrinfo **res)
 {
-    struct gai_job g = {.j.fn = gai_job_run,
-                        .name = name,
-                        .service = service,
-                        .hints = hints,
-                        .res = res,
-                        .herr = h_errno,
-                        .err = errno};
+    struct gai_job g = {{gai_job_run, NULL, NULL, 0, 0}, name, service, hints, res, 0};
     rsv_pool_run(&g.j);
-    h_errno = g.herr;
-    errno = g.err;
     return g.ret;
 }
 
 static int pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
                             socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
-    struct gni_job g = {.j.fn = gni_job_run,
-                        .sa = sa,
-                        .salen = salen,
-                        .host = host,
-                        .hostlen = hostlen,
-                        .serv = serv,
-                        .servlen = servlen,
-                        .flags = flags,
-                        .herr = h_errno,
-                        .err = errno};
+    struct gni_job g = {
+        {gni_job_run, NULL, NULL, 0, 0}, sa, salen, hostlen, servlen, host, serv, flags, 0};
     rsv_pool_run(&g.j);
-    h_errno = g.herr;
-    errno = g.err;
     return g.ret;
 }
 
@@ -242,21 +195,18 @@ static int pool_hostent(const char *name, const void *addr, socklen_t len, int a
                         struct hostent *ret, char *buf, size_t buflen, struct hostent **result,
                         int *h_errnop)
 {
-    struct hbn_job g = {.j.fn = hbn_job_run,
-                        .name = name,
-                        .addr = addr,
-                        .len = len,
-                        .af = af,
-                        .ret = ret,
-                        .buf = buf,
-                        .buflen = buflen,
-                        .result = result,
-                        .h_errnop = h_errnop,
-                        .herr = h_errno,
-                        .err = errno};
+    struct hbn_job g = {{hbn_job_run, NULL, NULL, 0, 0},
+                        name,
+                        addr,
+                        len,
+                        af,
+                        ret,
+                        buf,
+                        buflen,
+                        result,
+                        h_errnop,
+                        0};
     rsv_pool_run(&g.j);
-    h_errno = g.herr;
-    errno = g.err;
     return g.rc;
 }
 
