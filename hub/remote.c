@@ -39,8 +39,7 @@ void hub_remote_done(hub_remote *r)
 {
     struct hub *h = r->hub;
     hub_remote *old = __atomic_load_n(&h->remote_head, __ATOMIC_RELAXED);
-    do
-        r->next = old;
+    do r->next = old;
     while (!__atomic_compare_exchange_n(&h->remote_head, &old, r, 1, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED));
     /* From here on r belongs to the hub again: touch only the hub. */

@@ -39,7 +39,7 @@
 #define NI_IDN 32
 #endif
 #define GAI_KNOWN_FLAGS                                                                            \
-    (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_ADDRCONFIG | AI_V4MAPPED | AI_IDN |          \
+    (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_ADDRCONFIG | AI_V4MAPPED | AI_IDN |           \
      AI_CANONIDN | 0x300 | AI_NUMERICSERV | AI_ALL)
 
 static int mode(void)
@@ -57,15 +57,8 @@ static struct {
     size_t cap, n;
 } ours;
 
-static void ours_lock(void)
-{
-    while (__atomic_exchange_n(&ours.lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&ours.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
-}
-static void ours_unlock(void)
-{
-    __atomic_store_n(&ours.lock, 0, __ATOMIC_RELEASE);
-}
+#define ours_lock()   rsv_lock(&ours.lock)
+#define ours_unlock() rsv_unlock(&ours.lock)
 
 static size_t ours_slot(struct addrinfo *p, size_t cap)
 {
@@ -129,31 +122,19 @@ static int ours_remove(struct addrinfo *p)
 
 /* ---- glibc's resolver on a worker thread ------------------------------------- */
 
-/* A worker's glibc resolver points at GEVENT_RESOLVER_NAMESERVERS. */
-static void worker_res(void)
-{
-    if (!gp_config.nameservers) return;
-    if (_res.options & RES_INIT) res_nclose(&_res);
-    res_init();
-    rsv_override_res(&_res);
-}
-
+/* The job runs with the caller's h_errno and errno, and hands back its own
+ * (rsv_pool_run carries them). */
 struct gai_job {
     struct rsv_job j;
     const char *name, *service;
     const struct addrinfo *hints;
     struct addrinfo **res;
-    int ret, herr, err;
+    int ret;
 };
 static void gai_job_run(struct rsv_job *j)
 {
     struct gai_job *g = (struct gai_job *)j;
-    worker_res();
-    h_errno = g->herr; /* what the caller had: calls that leave it alone keep it */
-    errno = g->err;
     g->ret = REAL(getaddrinfo)(g->name, g->service, g->hints, g->res);
-    g->herr = h_errno;
-    g->err = errno;
 }
 
 struct gni_job {
@@ -161,20 +142,15 @@ struct gni_job {
     const struct sockaddr *sa;
     socklen_t salen, hostlen, servlen;
     char *host, *serv;
-    int flags, ret, herr, err;
+    int flags, ret;
 };
 static void gni_job_run(struct rsv_job *j)
 {
     struct gni_job *g = (struct gni_job *)j;
-    worker_res();
-    h_errno = g->herr;
-    errno = g->err;
     g->ret = REAL(getnameinfo)(g->sa, g->salen, g->host, g->hostlen, g->serv, g->servlen, g->flags);
-    g->herr = h_errno;
-    g->err = errno;
 }
 
-struct hbn_job { /* gethostbyname2_r and gethostbyaddr_r */
+struct hbn_job { /* gethostbyname2_r (name set) and gethostbyaddr_r */
     struct rsv_job j;
     const char *name;
     const void *addr;
@@ -185,44 +161,33 @@ struct hbn_job { /* gethostbyname2_r and gethostbyaddr_r */
     size_t buflen;
     struct hostent **result;
     int *h_errnop;
-    int rc, herr, err;
+    int rc;
 };
 static void hbn_job_run(struct rsv_job *j)
 {
     struct hbn_job *g = (struct hbn_job *)j;
-    worker_res();
-    h_errno = g->herr;
-    errno = g->err;
     if (g->name)
         g->rc = REAL(gethostbyname2_r)(g->name, g->af, g->ret, g->buf, g->buflen, g->result,
                                        g->h_errnop);
     else
         g->rc = REAL(gethostbyaddr_r)(g->addr, g->len, g->af, g->ret, g->buf, g->buflen, g->result,
                                       g->h_errnop);
-    g->herr = h_errno;
-    g->err = errno;
 }
 
 static int pool_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
                             struct addrinfo **res)
 {
-    struct gai_job g = {.j.fn = gai_job_run, .name = name, .service = service, .hints = hints,
-                        .res = res, .herr = h_errno, .err = errno};
+    struct gai_job g = {{gai_job_run, NULL, NULL, 0, 0}, name, service, hints, res, 0};
     rsv_pool_run(&g.j);
-    h_errno = g.herr;
-    errno = g.err;
     return g.ret;
 }
 
 static int pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
                             socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
-    struct gni_job g = {.j.fn = gni_job_run, .sa = sa, .salen = salen, .host = host,
-                        .hostlen = hostlen, .serv = serv, .servlen = servlen, .flags = flags,
-                        .herr = h_errno, .err = errno};
+    struct gni_job g = {
+        {gni_job_run, NULL, NULL, 0, 0}, sa, salen, hostlen, servlen, host, serv, flags, 0};
     rsv_pool_run(&g.j);
-    h_errno = g.herr;
-    errno = g.err;
     return g.ret;
 }
 
@@ -230,12 +195,18 @@ static int pool_hostent(const char *name, const void *addr, socklen_t len, int a
                         struct hostent *ret, char *buf, size_t buflen, struct hostent **result,
                         int *h_errnop)
 {
-    struct hbn_job g = {.j.fn = hbn_job_run, .name = name, .addr = addr, .len = len, .af = af,
-                        .ret = ret, .buf = buf, .buflen = buflen, .result = result,
-                        .h_errnop = h_errnop, .herr = h_errno, .err = errno};
+    struct hbn_job g = {{hbn_job_run, NULL, NULL, 0, 0},
+                        name,
+                        addr,
+                        len,
+                        af,
+                        ret,
+                        buf,
+                        buflen,
+                        result,
+                        h_errnop,
+                        0};
     rsv_pool_run(&g.j);
-    h_errno = g.herr;
-    errno = g.err;
     return g.rc;
 }
 
@@ -345,16 +316,18 @@ int getaddrinfo(const char *name, const char *service, const struct addrinfo *hi
             return REAL(getaddrinfo)(name, service, hints, pai); /* EAI_NONAME */
         }
     }
-    const char *serv = service && !(service[0] == '*' && !service[1]) && service[0] ? service : NULL;
+    const char *serv =
+        service && !(service[0] == '*' && !service[1]) && service[0] ? service : NULL;
     struct rsv_st st[16];
     int nst = 0, r = servtuples(serv, &req, st, &nst);
     if (r) return r;
     /* /etc/hosts, as the files module would read it for this question */
     int kind = req.ai_family == AF_UNSPEC ? RSV_HOSTS_ANY
-               : req.ai_family == AF_INET ? RSV_HOSTS_V4
-                                          : RSV_HOSTS_V6 | (req.ai_flags & AI_V4MAPPED ? RSV_HOSTS_V4 : 0);
-    if (rsv_hosts_name(n, kind) ||
-        (req.ai_family == AF_INET && !(req.ai_flags & AI_CANONNAME) && digits_dots(n, AF_INET, ~0ul)))
+               : req.ai_family == AF_INET
+                   ? RSV_HOSTS_V4
+                   : RSV_HOSTS_V6 | (req.ai_flags & AI_V4MAPPED ? RSV_HOSTS_V4 : 0);
+    if (rsv_hosts_name(n, kind) || (req.ai_family == AF_INET && !(req.ai_flags & AI_CANONNAME) &&
+                                    digits_dots(n, AF_INET, ~0ul)))
         return REAL(getaddrinfo)(name, service, hints, pai);
     struct addrinfo *res = NULL;
     r = rsv_getaddrinfo(n, &req, st, nst, &res);
@@ -587,8 +560,8 @@ int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_
         return REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags);
     /* Everything but a name for an address is answered without a lookup. */
     if (!host || !hostlen || (flags & NI_NUMERICHOST) || !sa || salen < sizeof(sa_family_t) ||
-        (flags & ~(NI_NUMERICHOST | NI_NUMERICSERV | NI_NOFQDN | NI_NAMEREQD | NI_DGRAM | NI_IDN |
-                   192)) ||
+        (flags &
+         ~(NI_NUMERICHOST | NI_NUMERICSERV | NI_NOFQDN | NI_NAMEREQD | NI_DGRAM | NI_IDN | 192)) ||
         (sa->sa_family == AF_INET && salen < sizeof(struct sockaddr_in)) ||
         (sa->sa_family == AF_INET6 && salen < sizeof(struct sockaddr_in6)) ||
         (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))

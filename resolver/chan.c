@@ -112,7 +112,8 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 {
     struct rsv_chan *c = data;
     int ev = (readable ? HUB_IN : 0) | (writable ? HUB_OUT : 0), i;
-    for (i = 0; i < c->nsocks && c->socks[i].fd != fd; i++) {}
+    for (i = 0; i < c->nsocks && c->socks[i].fd != fd; i++) {
+    }
     if (!ev) {
         if (i < c->nsocks) c->socks[i] = c->socks[--c->nsocks];
     } else if (i < c->nsocks) {
@@ -144,8 +145,8 @@ static void drive_once(struct rsv_chan *c)
     RSV_NOWAIT_BEGIN();
     tvp = ares_timeout(c->ch, NULL, &tv);
     RSV_NOWAIT_END();
-    hub_deadline dl = tvp ? hub_after_ns((int64_t)tv.tv_sec * 1000000000 + tv.tv_usec * 1000)
-                          : hub_never();
+    hub_deadline dl =
+        tvp ? hub_after_ns((int64_t)tv.tv_sec * 1000000000 + tv.tv_usec * 1000) : hub_never();
     c->driver_parked = 1;
     int r;
     if (n) {
@@ -296,7 +297,8 @@ static struct rsv_chan *chan_get(struct rsv_conf *conf)
         c = NULL;
     }
     if (c) return c;
-    if (!__atomic_exchange_n(&atfork, 1, __ATOMIC_ACQ_REL)) pthread_atfork(NULL, NULL, chan_fork_child);
+    if (!__atomic_exchange_n(&atfork, 1, __ATOMIC_ACQ_REL))
+        pthread_atfork(NULL, NULL, chan_fork_child);
     c = chan_new(conf);
     if (c) {
         __cxa_thread_atexit_impl(chan_at_thread_exit, NULL, &__dso_handle);

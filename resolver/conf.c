@@ -103,8 +103,8 @@ const char *rsv_set_nameservers(const char *spec)
         }
         const char *err = parse_one(p, end, &ovr[n]);
         if (err) {
-            snprintf(why, sizeof why, "entry %d: %s; allowed: ip[:port],... with IPv6 as [addr]:port",
-                     n + 1, err);
+            snprintf(why, sizeof why,
+                     "entry %d: %s; allowed: ip[:port],... with IPv6 as [addr]:port", n + 1, err);
             return why;
         }
         n++;
@@ -115,9 +115,8 @@ const char *rsv_set_nameservers(const char *spec)
     return NULL;
 }
 
-void rsv_override_res(struct __res_state *st)
+static void override_res(struct __res_state *st)
 {
-    if (!novr) return;
     int n = novr < MAXNS ? novr : MAXNS;
     for (int i = 0; i < st->nscount && i < MAXNS; i++) {
         free(st->_u._ext.nsaddrs[i]);
@@ -141,20 +140,20 @@ void rsv_override_res(struct __res_state *st)
     st->nscount = n;
 }
 
+void rsv_worker_res(void)
+{
+    if (!novr) return;
+    if (_res.options & RES_INIT) res_nclose(&_res);
+    res_init();
+    override_res(&_res);
+}
+
 /* ---- glibc's configuration ------------------------------------------------ */
 
 static struct rsv_conf *cur;
 static int cur_lock; /* hubs of several OS threads may ask at once */
-
-static void lock(void)
-{
-    while (__atomic_exchange_n(&cur_lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&cur_lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
-}
-static void unlock(void)
-{
-    __atomic_store_n(&cur_lock, 0, __ATOMIC_RELEASE);
-}
+#define lock()   rsv_lock(&cur_lock)
+#define unlock() rsv_unlock(&cur_lock)
 
 static void stat_conf(struct stat *st)
 {

@@ -26,15 +26,8 @@ static struct {
     size_t bufneed;
 } H;
 
-static void lock(void)
-{
-    while (__atomic_exchange_n(&H.lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&H.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
-}
-static void unlock(void)
-{
-    __atomic_store_n(&H.lock, 0, __ATOMIC_RELEASE);
-}
+#define lock()   rsv_lock(&H.lock)
+#define unlock() rsv_unlock(&H.lock)
 
 static void clear(void)
 {

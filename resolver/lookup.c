@@ -373,8 +373,7 @@ static enum nss_status gaih_getanswer(const unsigned char *p1, size_t l1, const 
     struct at **tail = pat;
     if (p1 && l1 > 0) status = gaih_slice(p1, l1, &tail, h_errnop, true);
     if ((status == NSS_STATUS_SUCCESS || status == NSS_STATUS_NOTFOUND) && p2 && l2 > 0) {
-        enum nss_status s2 =
-            gaih_slice(p2, l2, &tail, h_errnop, status != NSS_STATUS_SUCCESS);
+        enum nss_status s2 = gaih_slice(p2, l2, &tail, h_errnop, status != NSS_STATUS_SUCCESS);
         if (status != NSS_STATUS_SUCCESS && s2 != NSS_STATUS_NOTFOUND) status = s2;
     }
     return status;
@@ -727,17 +726,16 @@ static int convert_hostent(const struct addrinfo *req, int family, struct hosten
 }
 
 /* gethosts */
-static int gethosts(struct rsv_conf *conf, int family, const char *name,
-                    const struct addrinfo *req, struct gres *res, enum nss_status *statusp,
-                    int *no_datap)
+static int gethosts(struct rsv_conf *conf, int family, const char *name, const struct addrinfo *req,
+                    struct gres *res, enum nss_status *statusp, int *no_datap)
 {
     struct hostent th;
     char *canon = NULL, *buf = NULL;
     enum nss_status status;
     *no_datap = 0;
     if (req->ai_flags & AI_CANONNAME) /* gethostbyname3_r */
-        status = dns_gethostbyname3(conf, name, family, &th, NULL, 0, &buf, &errno, &h_errno,
-                                    &canon);
+        status =
+            dns_gethostbyname3(conf, name, family, &th, NULL, 0, &buf, &errno, &h_errno, &canon);
     else if (!check_name(name, &h_errno)) /* gethostbyname2_r */
         status = NSS_STATUS_NOTFOUND;
     else
@@ -920,8 +918,8 @@ static void free_list(struct addrinfo *ai)
     }
 }
 
-int rsv_getaddrinfo(const char *name, const struct addrinfo *req, const struct rsv_st *st,
-                    int nst, struct addrinfo **pai)
+int rsv_getaddrinfo(const char *name, const struct addrinfo *req, const struct rsv_st *st, int nst,
+                    struct addrinfo **pai)
 {
     struct rsv_conf *conf = rsv_conf_get();
     if (!conf) return EAI_MEMORY;

@@ -10,6 +10,7 @@
  * is guarded by a spin lock (a few instructions); idle workers sleep on a
  * futex. In a fork child the workers are gone: the pool starts afresh. */
 #include <errno.h>
+#include <netdb.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
@@ -30,20 +31,22 @@ static struct {
     int atfork;
 } P;
 
-static void lock(void)
-{
-    while (__atomic_exchange_n(&P.lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&P.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
-}
-static void unlock(void)
-{
-    __atomic_store_n(&P.lock, 0, __ATOMIC_RELEASE);
-}
+#define lock()   rsv_lock(&P.lock)
+#define unlock() rsv_unlock(&P.lock)
 
 static void fork_child(void)
 {
     memset(&P, 0, sizeof P);
     P.atfork = 1;
+}
+
+static void run(struct rsv_job *j)
+{
+    h_errno = j->herr;
+    errno = j->err;
+    j->fn(j);
+    j->herr = h_errno;
+    j->err = errno;
 }
 
 static void *worker(void *arg)
@@ -56,7 +59,8 @@ static void *worker(void *arg)
         if (j) {
             if (!(P.head = j->next)) P.tail = NULL;
             unlock();
-            j->fn(j);
+            rsv_worker_res();
+            run(j);
             hub_remote_done(j->done);
             lock();
             continue;
@@ -94,13 +98,25 @@ static int spawn(void)
     return r;
 }
 
+static void pool_run(struct rsv_job *j);
+
 void rsv_pool_run(struct rsv_job *j)
 {
+    j->herr = h_errno;
+    j->err = errno;
+    pool_run(j);
+    h_errno = j->herr;
+    errno = j->err;
+}
+
+static void pool_run(struct rsv_job *j)
+{
     hub_remote done;
-    if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL)) pthread_atfork(NULL, NULL, fork_child);
+    if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL))
+        pthread_atfork(NULL, NULL, fork_child);
     hub_remote_init(&done);
     if (!done.hub) { /* no hub to wait on */
-        j->fn(j);
+        run(j);
         return;
     }
     j->done = &done;
@@ -132,7 +148,7 @@ void rsv_pool_run(struct rsv_job *j)
         }
         unlock();
         if (mine) {
-            j->fn(j);
+            run(j);
             return;
         }
     }

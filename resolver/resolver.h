@@ -37,9 +37,6 @@ void rsv_setup(const struct rsv_libc *libc);
  * bare address). NULL when valid (the list is kept and replaces the
  * servers of /etc/resolv.conf), else what is wrong with it. */
 const char *rsv_set_nameservers(const char *spec);
-/* Points a glibc resolver state (a worker's _res, just initialised) at the
- * servers given in GEVENT_RESOLVER_NAMESERVERS, if any. */
-void rsv_override_res(struct __res_state *st);
 
 /* ---- /etc/hosts, as glibc's files module reads it (hosts.c) --------------- */
 
@@ -72,8 +69,8 @@ struct rsv_st {
  * or an EAI_* code (errno set for EAI_SYSTEM); the list is laid out as
  * glibc lays it out (one block per entry, the canonical name apart), so
  * glibc's freeaddrinfo could free it too. */
-int rsv_getaddrinfo(const char *name, const struct addrinfo *req, const struct rsv_st *st,
-                    int nst, struct addrinfo **pai);
+int rsv_getaddrinfo(const char *name, const struct addrinfo *req, const struct rsv_st *st, int nst,
+                    struct addrinfo **pai);
 
 /* gethostbyname2_r / gethostbyaddr_r for a question /etc/hosts did not
  * answer: the DNS module's answer in the caller's buffer, the return value,
@@ -87,14 +84,29 @@ int rsv_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent 
 
 /* A job run on one of a few native threads while the calling greenlet
  * waits on its hub (GEVENT_RESOLVER=thread). The threads never wait on a
- * hub (every interposed call passes straight through in them). */
+ * hub (every interposed call passes straight through in them), their
+ * glibc resolver uses GEVENT_RESOLVER_NAMESERVERS when given, and h_errno
+ * and errno travel with the job: fn starts with the caller's values, and
+ * the caller gets fn's. */
 struct rsv_job {
     void (*fn)(struct rsv_job *);
     struct rsv_job *next;
     void *done; /* the hub's completion record while queued */
+    int herr, err;
 };
 /* Runs j->fn(j) on a worker and returns when it is done; runs it inline
  * (blocking) if no worker thread can be had. */
 void rsv_pool_run(struct rsv_job *j);
+
+/* A spin lock for the few words several hubs may share. */
+static inline void rsv_lock(int *l)
+{
+    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(l, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+static inline void rsv_unlock(int *l)
+{
+    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
 
 #endif

@@ -41,6 +41,9 @@ struct rsv_conf {
 /* The current configuration, re-read when /etc/resolv.conf changed (as
  * glibc does before each lookup). Reference counted. */
 struct rsv_conf *rsv_conf_get(void);
+/* A worker thread's own glibc resolver (_res) at GEVENT_RESOLVER_NAMESERVERS,
+ * if given. */
+void rsv_worker_res(void);
 void rsv_conf_put(struct rsv_conf *c);
 /* Whether /etc/resolv.conf still is what c was read from. */
 int rsv_conf_fresh(const struct rsv_conf *c);
@@ -52,8 +55,8 @@ int rsv_conf_fresh(const struct rsv_conf *c);
 struct rsv_reply {
     unsigned char *pkt;
     int len;
-    int status; /* ARES_SUCCESS with pkt, else ARES_E* */
-    int rcode;  /* of the last error answer (SERVFAIL...), else 0 */
+    int status;   /* ARES_SUCCESS with pkt, else ARES_E* */
+    int rcode;    /* of the last error answer (SERVFAIL...), else 0 */
     unsigned seq; /* completion order */
 };
 /* Sends the n (1 or 2) queries for name in parallel, each up to the

@@ -36,7 +36,8 @@ static int ancount(const unsigned char *p)
 }
 
 /* __res_context_query: one name, one type or the A and AAAA pair. */
-static void query(struct rsv_conf *conf, const char *name, int type, struct rsv_ans *a, int *rc_seen)
+static void query(struct rsv_conf *conf, const char *name, int type, struct rsv_ans *a,
+                  int *rc_seen)
 {
     int types[2], n = 1;
     rsv_ans_free(a);
@@ -174,13 +175,16 @@ const char *rsv_hostalias(const struct rsv_conf *conf, const char *name, char *d
     if (!file || !(fp = fopen(file, "rce"))) return NULL;
     buf[sizeof buf - 1] = 0;
     while (fgets(buf, sizeof buf, fp)) {
-        for (cp1 = buf; *cp1 && !isspace((unsigned char)*cp1); ++cp1) {}
+        for (cp1 = buf; *cp1 && !isspace((unsigned char)*cp1); ++cp1) {
+        }
         if (!*cp1) break;
         *cp1 = 0;
         if (samename(buf, name)) {
-            while (isspace((unsigned char)*++cp1)) {}
+            while (isspace((unsigned char)*++cp1)) {
+            }
             if (!*cp1) break;
-            for (cp2 = cp1 + 1; *cp2 && !isspace((unsigned char)*cp2); ++cp2) {}
+            for (cp2 = cp1 + 1; *cp2 && !isspace((unsigned char)*cp2); ++cp2) {
+            }
             *cp2 = 0;
             strncpy(dst, cp1, siz - 1);
             dst[siz - 1] = 0;
@@ -249,7 +253,8 @@ void rsv_search(struct rsv_conf *conf, const char *name, int type, struct rsv_an
             if (!(conf->options & RES_DNSRCH)) done++;
         }
     }
-    if ((dots || !searched || !(conf->options & RES_NOTLDQUERY)) && !(tried_as_is || root_on_list)) {
+    if ((dots || !searched || !(conf->options & RES_NOTLDQUERY)) &&
+        !(tried_as_is || root_on_list)) {
         querydomain(conf, name, NULL, type, a, &rc);
         if (a->n > 0) return;
     }

@@ -30,7 +30,7 @@ struct in6ai {
     uint8_t prefixlen;
     uint32_t index;
 };
-#define IN6AI_DEPRECATED 1
+#define IN6AI_DEPRECATED  1
 #define IN6AI_HOMEADDRESS 2
 
 /* One RTM_GET* dump; calls fn for every message of type want. */
@@ -61,8 +61,8 @@ static int nl_dump(int type, int want, void (*fn)(struct nlmsghdr *, void *), vo
     char buf[8192] __attribute__((aligned(8)));
     for (int done = 0; !done;) {
         struct iovec iov = {buf, sizeof buf};
-        struct msghdr msg = {.msg_name = &nl, .msg_namelen = sizeof nl, .msg_iov = &iov,
-                             .msg_iovlen = 1};
+        struct msghdr msg = {
+            .msg_name = &nl, .msg_namelen = sizeof nl, .msg_iov = &iov, .msg_iovlen = 1};
         ssize_t n = syscall(SYS_recvmsg, fd, &msg, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0 || (msg.msg_flags & MSG_TRUNC)) goto out;
@@ -194,7 +194,14 @@ struct scopeentry {
     int scope;
 };
 
-#define P6(...) {{{__VA_ARGS__}}}
+#define P6(...)                                                                                    \
+    {                                                                                              \
+        {                                                                                          \
+            {                                                                                      \
+                __VA_ARGS__                                                                        \
+            }                                                                                      \
+        }                                                                                          \
+    }
 static const struct prefixentry default_labels[] = {
     {P6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 128, 0},
     {P6(0x20, 0x02), 16, 2},
@@ -475,7 +482,8 @@ static int cmp(const void *p1, const void *p2, void *arg)
                 x2 = a2->index;
             }
             struct native_q q = {x1, x2, &n1, &n2};
-            if (x1 != 0xffffffffu || x2 != 0xffffffffu) nl_dump(RTM_GETLINK, RTM_NEWLINK, on_link, &q);
+            if (x1 != 0xffffffffu || x2 != 0xffffffffu)
+                nl_dump(RTM_GETLINK, RTM_NEWLINK, on_link, &q);
             for (int i = 0; i < c->n; i++) {
                 if (x1 != 0xffffffffu && c->r[i].index == x1)
                     c->r[i].native = n1;

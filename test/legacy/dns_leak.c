@@ -22,8 +22,8 @@ static void *run(void *arg)
 {
     long id = (long)arg;
     dns_test_resolver();
-    static const char *names[] = {"a.test", "both.test", "cname.test", "nx.test", "localhost",
-                                  "127.0.0.1", "multi.test", "v6.test"};
+    static const char *names[] = {"a.test",    "both.test", "cname.test", "nx.test",
+                                  "localhost", "127.0.0.1", "multi.test", "v6.test"};
     for (int i = 0; i < per; i++) {
         const char *n = names[(id + i) % 8];
         struct addrinfo h = {.ai_flags = i % 3 ? AI_CANONNAME : 0}, *res;
@@ -38,7 +38,8 @@ static void *run(void *arg)
             struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(80)};
             inet_pton(AF_INET, "198.51.100.10", &s.sin_addr);
             char host[256], serv[32];
-            e = getnameinfo((struct sockaddr *)&s, sizeof s, host, sizeof host, serv, sizeof serv, 0);
+            e = getnameinfo((struct sockaddr *)&s, sizeof s, host, sizeof host, serv, sizeof serv,
+                            0);
         } else {
             e = getaddrinfo(n, "80", &h, &res);
             if (!e) freeaddrinfo(res);

@@ -53,8 +53,8 @@ static void *one(void *arg)
         if (e == 0) {
             struct sockaddr_in *s = (struct sockaddr_in *)res->ai_addr;
             unsigned char *a = (unsigned char *)&s->sin_addr;
-            ok = a[0] == 198 && a[1] == 18 && a[2] == (i >> 8) && a[3] == (i & 255) && !res->ai_next &&
-                 ntohs(s->sin_port) == 80;
+            ok = a[0] == 198 && a[1] == 18 && a[2] == (i >> 8) && a[3] == (i & 255) &&
+                 !res->ai_next && ntohs(s->sin_port) == 80;
             freeaddrinfo(res);
         }
         pthread_mutex_lock(&mu);

@@ -34,20 +34,34 @@ static int qno, only = -1;
 static const char *eai(int r)
 {
     switch (r) {
-    case 0: return "0";
-    case EAI_BADFLAGS: return "EAI_BADFLAGS";
-    case EAI_NONAME: return "EAI_NONAME";
-    case EAI_AGAIN: return "EAI_AGAIN";
-    case EAI_FAIL: return "EAI_FAIL";
-    case EAI_FAMILY: return "EAI_FAMILY";
-    case EAI_SOCKTYPE: return "EAI_SOCKTYPE";
-    case EAI_SERVICE: return "EAI_SERVICE";
-    case EAI_MEMORY: return "EAI_MEMORY";
-    case EAI_SYSTEM: return "EAI_SYSTEM";
-    case EAI_OVERFLOW: return "EAI_OVERFLOW";
-    case EAI_NODATA: return "EAI_NODATA";
-    case EAI_ADDRFAMILY: return "EAI_ADDRFAMILY";
-    default: return "EAI_other";
+    case 0:
+        return "0";
+    case EAI_BADFLAGS:
+        return "EAI_BADFLAGS";
+    case EAI_NONAME:
+        return "EAI_NONAME";
+    case EAI_AGAIN:
+        return "EAI_AGAIN";
+    case EAI_FAIL:
+        return "EAI_FAIL";
+    case EAI_FAMILY:
+        return "EAI_FAMILY";
+    case EAI_SOCKTYPE:
+        return "EAI_SOCKTYPE";
+    case EAI_SERVICE:
+        return "EAI_SERVICE";
+    case EAI_MEMORY:
+        return "EAI_MEMORY";
+    case EAI_SYSTEM:
+        return "EAI_SYSTEM";
+    case EAI_OVERFLOW:
+        return "EAI_OVERFLOW";
+    case EAI_NODATA:
+        return "EAI_NODATA";
+    case EAI_ADDRFAMILY:
+        return "EAI_ADDRFAMILY";
+    default:
+        return "EAI_other";
     }
 }
 
@@ -58,12 +72,18 @@ static const char *fam(int f)
 static const char *stype(int t)
 {
     switch (t) {
-    case 0: return "0";
-    case SOCK_STREAM: return "stream";
-    case SOCK_DGRAM: return "dgram";
-    case SOCK_RAW: return "raw";
-    case SOCK_SEQPACKET: return "seqpacket";
-    default: return "other";
+    case 0:
+        return "0";
+    case SOCK_STREAM:
+        return "stream";
+    case SOCK_DGRAM:
+        return "dgram";
+    case SOCK_RAW:
+        return "raw";
+    case SOCK_SEQPACKET:
+        return "seqpacket";
+    default:
+        return "other";
     }
 }
 
@@ -89,8 +109,8 @@ static void print_ai(const struct addrinfo *ai)
             port = ntohs(s->sin6_port);
             scope = s->sin6_scope_id;
         }
-        printf("    %s %s proto=%d flags=%#x len=%u %s port=%d scope=%u canon=%s\n", fam(ai->ai_family),
-               stype(ai->ai_socktype), ai->ai_protocol, (unsigned)ai->ai_flags,
+        printf("    %s %s proto=%d flags=%#x len=%u %s port=%d scope=%u canon=%s\n",
+               fam(ai->ai_family), stype(ai->ai_socktype), ai->ai_protocol, (unsigned)ai->ai_flags,
                (unsigned)ai->ai_addrlen, a, port, scope, ai->ai_canonname ? ai->ai_canonname : "-");
     }
 }
@@ -121,7 +141,8 @@ static void gai(const char *name, const char *serv, int family, int socktype, in
     }
 }
 
-static void gni4(const char *ip, int port, int flags, socklen_t hostlen, socklen_t servlen, int salen_adj)
+static void gni4(const char *ip, int port, int flags, socklen_t hostlen, socklen_t servlen,
+                 int salen_adj)
 {
     if (!ask()) return;
     struct sockaddr_storage ss;
@@ -144,7 +165,8 @@ static void gni4(const char *ip, int port, int flags, socklen_t hostlen, socklen
     h_errno = 0;
     int r = getnameinfo((struct sockaddr *)&ss, salen + (socklen_t)salen_adj, hostlen ? host : NULL,
                         hostlen, servlen ? serv : NULL, servlen, flags);
-    printf("%d getnameinfo(%s, %d, flags=%#x, hostlen=%u, servlen=%u, salen%+d) = %s h_errno=%d host=%s serv=%s\n",
+    printf("%d getnameinfo(%s, %d, flags=%#x, hostlen=%u, servlen=%u, salen%+d) = %s h_errno=%d "
+           "host=%s serv=%s\n",
            qno, ip, port, (unsigned)flags, (unsigned)hostlen, (unsigned)servlen, salen_adj, eai(r),
            h_errno, r == 0 ? host : "-", r == 0 ? serv : "-");
 }
@@ -168,7 +190,10 @@ static void ghbn(const char *name, int af)
     h_errno = 0;
     struct hostent *h = af < 0 ? gethostbyname(name) : gethostbyname2(name, af);
     printf("%d gethostbyname%s(%s%s) = %s h_errno=%d\n", qno, af < 0 ? "" : "2", name,
-           af < 0 ? "" : af == AF_INET ? ", inet" : ", inet6", h ? "hostent" : "NULL", h_errno);
+           af < 0          ? ""
+           : af == AF_INET ? ", inet"
+                           : ", inet6",
+           h ? "hostent" : "NULL", h_errno);
     if (h) print_he(h);
 }
 
@@ -182,8 +207,15 @@ static void ghbn_r(const char *name, int af, size_t buflen)
     int r = af < 0 ? gethostbyname_r(name, &he, buf, buflen, &res, &herr)
                    : gethostbyname2_r(name, af, &he, buf, buflen, &res, &herr);
     printf("%d gethostbyname%s_r(%s%s, buflen=%zu) = %d (%s) result=%s h_errno=%d\n", qno,
-           af < 0 ? "" : "2", name, af < 0 ? "" : af == AF_INET ? ", inet" : ", inet6", buflen, r,
-           r ? strerror(r) : "ok", res == &he ? "hostent" : res ? "??" : "NULL", herr);
+           af < 0 ? "" : "2", name,
+           af < 0          ? ""
+           : af == AF_INET ? ", inet"
+                           : ", inet6",
+           buflen, r, r ? strerror(r) : "ok",
+           res == &he ? "hostent"
+           : res      ? "??"
+                      : "NULL",
+           herr);
     if (r == 0 && res == &he) print_he(res);
     free(buf);
 }
@@ -207,7 +239,10 @@ static void ghba(const char *ip, size_t buflen)
     int herr = -1;
     int r = gethostbyaddr_r(a, len, af, &he, buf, buflen, &res, &herr);
     printf("%d gethostbyaddr_r(%s, buflen=%zu) = %d result=%s h_errno=%d\n", qno, ip, buflen, r,
-           res == &he ? "hostent" : res ? "??" : "NULL", herr);
+           res == &he ? "hostent"
+           : res      ? "??"
+                      : "NULL",
+           herr);
     if (r == 0 && res == &he) print_he(res);
     free(buf);
 }
@@ -357,10 +392,10 @@ int main(int argc, char **argv)
 
     if (!ns) return 0;
     /* DNS: the test zone (test/t/5x) */
-    const char *names[] = {"a.test", "v6.test", "both.test", "multi.test", "cname.test",
-                           "chain.test", "dangling.test", "nx.test", "sf.test", "ref.test",
-                           "big.test", "short", "a.test.", "A.TEST", "under_score.test",
-                           "bad!name.test", "x", NULL};
+    const char *names[] = {
+        "a.test",        "v6.test", "both.test",        "multi.test",    "cname.test", "chain.test",
+        "dangling.test", "nx.test", "sf.test",          "ref.test",      "big.test",   "short",
+        "a.test.",       "A.TEST",  "under_score.test", "bad!name.test", "x",          NULL};
     for (int i = 0; names[i]; i++) about(names[i]);
     gai("nosuchname.test", "http", AF_UNSPEC, 0, 0, AI_CANONNAME);
     ghbn("198.51.100.7.", -1);

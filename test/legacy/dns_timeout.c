@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 {
     const char *name = argc > 1 ? argv[1] : "slow.test";
     int fam = AF_UNSPEC;
-    if (argc > 2) fam = !strcmp(argv[2], "inet") ? AF_INET : !strcmp(argv[2], "inet6") ? AF_INET6 : AF_UNSPEC;
+    if (argc > 2)
+        fam = !strcmp(argv[2], "inet") ? AF_INET : !strcmp(argv[2], "inet6") ? AF_INET6 : AF_UNSPEC;
     dns_test_resolver();
     pthread_t t;
     pthread_create(&t, NULL, ticker, NULL);
@@ -54,7 +55,10 @@ int main(int argc, char **argv)
     done = 1;
     pthread_join(t, NULL);
     printf("%s: %s after %.2f s, ticks %d\n", name,
-           e == EAI_AGAIN ? "EAI_AGAIN" : e == 0 ? "0" : gai_strerror(e), dt, tk);
+           e == EAI_AGAIN ? "EAI_AGAIN"
+           : e == 0       ? "0"
+                          : gai_strerror(e),
+           dt, tk);
     if (e == 0) freeaddrinfo(res);
     return 0;
 }

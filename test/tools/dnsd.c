@@ -72,19 +72,27 @@ static void load(const char *path)
         lower(name);
         snprintf(r->name, sizeof r->name, "%s", name);
         r->kind = R_REC;
-        if (!strcmp(type, "A") && inet_pton(AF_INET, val, r->addr) == 1) r->type = T_A;
-        else if (!strcmp(type, "AAAA") && inet_pton(AF_INET6, val, r->addr) == 1) r->type = T_AAAA;
+        if (!strcmp(type, "A") && inet_pton(AF_INET, val, r->addr) == 1)
+            r->type = T_A;
+        else if (!strcmp(type, "AAAA") && inet_pton(AF_INET6, val, r->addr) == 1)
+            r->type = T_AAAA;
         else if (!strcmp(type, "CNAME") || !strcmp(type, "PTR")) {
             r->type = type[0] == 'C' ? T_CNAME : T_PTR;
             l = strlen(val);
             if (l && val[l - 1] == '.') val[l - 1] = 0;
             snprintf(r->target, sizeof r->target, "%s", val);
-        } else if (!strcmp(type, "NXDOMAIN")) r->kind = R_NX;
-        else if (!strcmp(type, "SERVFAIL")) r->kind = R_SERVFAIL;
-        else if (!strcmp(type, "REFUSED")) r->kind = R_REFUSED;
-        else if (!strcmp(type, "DROP")) r->kind = R_DROP;
-        else if (!strcmp(type, "DELAY")) r->kind = R_DELAY, r->n = atoi(val);
-        else if (!strcmp(type, "MANY")) r->kind = R_MANY, r->n = atoi(val);
+        } else if (!strcmp(type, "NXDOMAIN"))
+            r->kind = R_NX;
+        else if (!strcmp(type, "SERVFAIL"))
+            r->kind = R_SERVFAIL;
+        else if (!strcmp(type, "REFUSED"))
+            r->kind = R_REFUSED;
+        else if (!strcmp(type, "DROP"))
+            r->kind = R_DROP;
+        else if (!strcmp(type, "DELAY"))
+            r->kind = R_DELAY, r->n = atoi(val);
+        else if (!strcmp(type, "MANY"))
+            r->kind = R_MANY, r->n = atoi(val);
         else {
             fprintf(stderr, "dnsd: bad zone line: %s", line);
             exit(2);
@@ -181,9 +189,12 @@ static int answer(const unsigned char *q, int qn, struct pkt *p, int udp)
     memcpy(p->b, q, (size_t)end); /* header and question */
     p->n = end;
     snprintf(cur, sizeof cur, "%s", name);
-    if (find(name, R_SERVFAIL)) rcode = 2;
-    else if (find(name, R_REFUSED)) rcode = 5;
-    else if (find(name, R_NX) || !known(name)) rcode = 3;
+    if (find(name, R_SERVFAIL))
+        rcode = 2;
+    else if (find(name, R_REFUSED))
+        rcode = 5;
+    else if (find(name, R_NX) || !known(name))
+        rcode = 3;
     else {
         for (int hops = 0; hops < 8; hops++) { /* follow CNAMEs in the zone */
             struct rec *c = NULL;
@@ -237,7 +248,7 @@ static int answer(const unsigned char *q, int qn, struct pkt *p, int udp)
         tc = 1;
     }
     p->b[2] = (unsigned char)(0x84 | (tc ? 2 : 0) | (q[2] & 1)); /* QR, AA, TC, RD */
-    p->b[3] = (unsigned char)(0x80 | rcode);                    /* RA */
+    p->b[3] = (unsigned char)(0x80 | rcode);                     /* RA */
     p->b[6] = (unsigned char)(an >> 8), p->b[7] = (unsigned char)an;
     p->b[8] = p->b[9] = p->b[10] = p->b[11] = 0;
     return delay;
@@ -294,7 +305,8 @@ static void flush_due(void)
             continue;
         }
         if (e->tcp) {
-            if (write(e->fd, e->data, (size_t)e->n + 2) < 0) {}
+            if (write(e->fd, e->data, (size_t)e->n + 2) < 0) {
+            }
         } else {
             sendto(e->fd, e->data + 2, (size_t)e->n, 0, (struct sockaddr *)&e->to, e->tolen);
         }
@@ -365,11 +377,21 @@ int main(int argc, char **argv)
     const char *logpath = NULL;
     while ((c = getopt(argc, argv, "p:d:n6l:")) != -1) {
         switch (c) {
-        case 'p': port = atoi(optarg); break;
-        case 'd': delay_ms = atoi(optarg); break;
-        case 'n': never = 1; break;
-        case '6': v6 = 1; break;
-        case 'l': logpath = optarg; break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'd':
+            delay_ms = atoi(optarg);
+            break;
+        case 'n':
+            never = 1;
+            break;
+        case '6':
+            v6 = 1;
+            break;
+        case 'l':
+            logpath = optarg;
+            break;
         default:
             fprintf(stderr, "usage: dnsd [-p PORT] [-d DELAY_MS] [-n] [-6] [-l LOG] ZONEFILE\n");
             return 2;
@@ -426,7 +448,8 @@ int main(int argc, char **argv)
                 for (int k = 0; k < 256; k++) { /* drain */
                     struct sockaddr_in6 from;
                     socklen_t fl = sizeof from;
-                    ssize_t m = recvfrom(fd, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+                    ssize_t m =
+                        recvfrom(fd, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
                     if (m < 0) break;
                     int d = answer(q, (int)m, p, 1);
                     if (d >= 0) schedule(fd, 0, &from, fl, p, d);
