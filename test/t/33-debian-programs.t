@@ -130,10 +130,13 @@ timeout 20 nc -l 127.0.0.1 "$NP" >"$T/nc2.out" 2>/dev/null &
 np=$!
 STARTED+=("$np")
 for _ in $(seq 1 100); do listening "$NP" && break; sleep 0.05; done
-LD_PRELOAD=$LIB timeout 20 nc -N 127.0.0.1 "$NP" <"$T/www/blob" 2>/dev/null
+# -v: a failed connect is silent otherwise (exit 1, nothing said)
+LD_PRELOAD=$LIB GEVENT_STATS=1 timeout 20 nc -v -N 127.0.0.1 "$NP" <"$T/www/blob" 2>"$T/nc2.err"
 sent=$?
 wait "$np"
-is "$(md5sum <"$T/nc2.out" | cut -d' ' -f1) $sent" "$sum 0" "nc under the shim sends 1 MB from a shell redirect intact (nc -N)"
+got="$(md5sum <"$T/nc2.out" | cut -d' ' -f1) $sent"
+is "$got" "$sum 0" "nc under the shim sends 1 MB from a shell redirect intact (nc -N)"
+[ "$got" = "$sum 0" ] || diag "$(head -30 "$T/nc2.err")"
 # nc under the shim as a client of the shimmed http server's protocol: a raw request
 serve || fail "python3 -m http.server did not start"
 out=$(printf 'GET /blob HTTP/1.0\r\nHost: x\r\n\r\n' | shim timeout 20 nc 127.0.0.1 "$PORT" | head -1 | tr -d '\r')
