@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 plan 16
 sampled "$T/off" env GEVENT_PATCH_THREAD=0 LD_PRELOAD="$LIB" "$L/sleepers" 200 500
-[ "$RC" -eq 0 ] && [ "$MAXTHREADS" -gt 2 ]; ok $? "GEVENT_PATCH_THREAD=0: pthread_create makes real threads again (saw $MAXTHREADS)"
+[ "$RC" -eq 0 ] && [ "$MAXTHREADS" -gt 2 ]; ok $? "GEVENT_PATCH_THREAD=0: pthread_create makes real threads again (saw $MAXTHREADS, status $RC)"
 line=$(GEVENT_PATCH_THREAD=0 "$RUN" --list | grep ' pthread_create ')
 like "$line" "^thread +pthread_create +off \(switched off by GEVENT_PATCH_THREAD=0\)" "the table shows it off, naming the variable"
 line=$("$RUN" --list | grep ' pthread_create ')

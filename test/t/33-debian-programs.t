@@ -19,7 +19,7 @@ sum=$(md5sum <"$T/www/blob" | cut -d' ' -f1)
 serve() {
     local try
     for try in 1 2 3; do
-        PORT=$((20000 + RANDOM % 20000))
+        PORT=$((10000 + RANDOM % 22000))
         if [ "${1:-}" = shim ]; then
             LD_PRELOAD=$LIB "$PY" -m http.server -b 127.0.0.1 -d "$T/www" "$PORT" >"$T/http.log" 2>&1 &
         elif [ "${1:-}" = shim-nothread ]; then
@@ -39,10 +39,12 @@ serve() {
     done
     return 1
 }
+# Ports below the ephemeral range (32768-60999): after the 19,000-connection
+# test, thousands of those are in TIME_WAIT and refuse a listener's bind.
 free_port() { # a port nobody listens on now
     local p
     while :; do
-        p=$((20000 + RANDOM % 20000))
+        p=$((10000 + RANDOM % 22000))
         (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
     done
 }

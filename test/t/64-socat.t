@@ -6,7 +6,7 @@ plan 3
 command -v socat >/dev/null || { for i in 1 2 3; do fail "socat missing (make deps)"; done; exit 0; }
 port=0
 for try in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 20000))
+    port=$((10000 + RANDOM % 22000))
     # started directly (not through the shim function) so $! is socat itself.
     # backlog=128: socat's default listen backlog (5) drops part of a
     # 100-client burst natively too (the client then sees nothing back).
