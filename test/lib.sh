@@ -84,6 +84,16 @@ sampled() {
 # less_than A B: numeric A < B (floats)
 less_than() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a < b)}'; }
 
+# parity PROG DESC: same output and status natively and under the shim,
+# and at most 2 OS threads under the shim.
+parity() {
+    local p=$1 d=$2
+    same_native_and_shim "$d" "$L/$p"
+    sampled "$T/$p.out" shim "$L/$p"
+    [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
+    ok $? "$p under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
+}
+
 # same_native_and_shim DESCRIPTION CMD...: same stdout and exit status.
 same_native_and_shim() {
     local desc=$1; shift

@@ -3,15 +3,6 @@
 # of glibc's three preferences.
 . "$(dirname "$0")/../lib.sh"
 plan 4
-# parity PROG DESC: same output and status natively and under the shim,
-# and at most 2 OS threads under the shim.
-parity() {
-    local p=$1 d=$2
-    same_native_and_shim "$d" "$L/$p"
-    sampled "$T/$p.out" shim "$L/$p"
-    [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
-    ok $? "$p under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
-}
 parity sync_rwlock "readers overlap, writers alone, counts right (three preferences)"
 out=$(shim "$L/sync_rwlock")
 is "$(grep -c 'writes 400 (expected 400), table\[0\] 400' <<<"$out")" 3 "every write counted, under all three preferences"

@@ -4,15 +4,6 @@
 # time out at the right time with ETIMEDOUT, and succeed when released.
 . "$(dirname "$0")/../lib.sh"
 plan 4
-# parity PROG DESC: same output and status natively and under the shim,
-# and at most 2 OS threads under the shim.
-parity() {
-    local p=$1 d=$2
-    same_native_and_shim "$d" "$L/$p"
-    sampled "$T/$p.out" shim "$L/$p"
-    [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
-    ok $? "$p under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
-}
 parity sync_timed "every timed wait: ETIMEDOUT on time, or 0 when released"
 out=$(shim "$L/sync_timed" 2>&1)
 is "$(grep -c 'ETIMEDOUT -> on time' <<<"$out")" 15 "15 timed waits timed out, none early, none late"

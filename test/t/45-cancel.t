@@ -6,15 +6,6 @@
 # handlers; cleanup by unwinding (-fexceptions) runs frame by frame.
 . "$(dirname "$0")/../lib.sh"
 plan 7
-# parity PROG DESC: same output and status natively and under the shim,
-# and at most 2 OS threads under the shim.
-parity() {
-    local p=$1 d=$2
-    same_native_and_shim "$d" "$L/$p"
-    sampled "$T/$p.out" shim "$L/$p"
-    [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
-    ok $? "$p under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
-}
 parity sync_cancel "cancellation points, cleanup handlers, destructors, PTHREAD_CANCELED"
 parity sync_unwind "cancellation and pthread_exit unwinding through cleanup attributes"
 out=$(shim "$L/sync_cancel")

@@ -4,15 +4,6 @@
 # Process-shared: also when the owner is a whole process that exits.
 . "$(dirname "$0")/../lib.sh"
 plan 5
-# parity PROG DESC: same output and status natively and under the shim,
-# and at most 2 OS threads under the shim.
-parity() {
-    local p=$1 d=$2
-    same_native_and_shim "$d" "$L/$p"
-    sampled "$T/$p.out" shim "$L/$p"
-    [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
-    ok $? "$p under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
-}
 parity sync_robust "robust mutexes, private and process-shared, whose owner ends"
 out=$(shim "$L/sync_robust")
 like "$out" "made consistent: the blocked waiter got EOWNERDEAD, then lock -> 0" "the waiter blocked in pthread_mutex_lock gets EOWNERDEAD"

@@ -4,15 +4,6 @@
 # forked child; the parent's other thread runs while it waits.
 . "$(dirname "$0")/../lib.sh"
 plan 4
-# parity PROG DESC: same output and status natively and under the shim,
-# and at most 2 OS threads under the shim.
-parity() {
-    local p=$1 d=$2
-    same_native_and_shim "$d" "$L/$p"
-    sampled "$T/$p.out" shim "$L/$p"
-    [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
-    ok $? "$p under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
-}
 parity sync_pshared "semaphores, barrier, rwlock, spin lock shared with a forked child"
 out=$(shim "$L/sync_pshared")
 like "$out" "another thread ran while the parent waited: yes" "waiting on shared objects never blocked the hub"
