@@ -65,7 +65,8 @@ void hub_fork_child(void)
     hub_child_forked();
 }
 
-void hub_fork_register(void)
+/* Also runs before ASan's constructor in the sanitizer build: not instrumented. */
+__attribute__((no_sanitize_address)) void hub_fork_register(void)
 {
     static int done;
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;

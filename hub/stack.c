@@ -25,6 +25,10 @@
 
 #include "hub_int.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
+
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h> /* optional: only makes greenlets visible to valgrind */
 #else
@@ -142,6 +146,10 @@ int hub_stack_alloc(gl_t *g, size_t size)
     g->stack_size = size;
     g->stack_map = map;
     g->vg_stack = VALGRIND_STACK_REGISTER(g->stack_lo, g->stack_lo + size);
+#ifdef __SANITIZE_ADDRESS__
+    /* a pooled stack still carries the redzones of its last owner's frames */
+    __asan_unpoison_memory_region(g->stack_lo, size);
+#endif
     g->canary = NULL;
     if (slab) /* the word below the stack: never written unless overflowed */
         g->canary = (unsigned long long *)(p + page_size - sizeof *g->canary);

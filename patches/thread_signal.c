@@ -7,6 +7,7 @@
  * the signal is raised on the OS thread: the handler runs on that
  * greenlet's stack, and the interrupted call goes on or fails with EINTR
  * according to SA_RESTART, as it would natively. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -177,8 +178,14 @@ int sigpending(sigset_t *set)
 /* pthread_atfork is a static wrapper around this in every program: the
  * hub's own child handler is registered before the first one of anybody
  * else, even of a library whose constructor runs before ours. */
-int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso)
+/* Library constructors call it before ours has run, and before ASan's in
+ * the sanitizer build (whose instrumented code would then fault): no
+ * instrumentation here, and the original looked up directly. */
+__attribute__((no_sanitize_address)) int
+__register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso)
 {
+    static int (*real)(void (*)(void), void (*)(void), void (*)(void), void *);
+    if (!real) real = (__typeof__(real))dlsym(RTLD_NEXT, "__register_atfork");
     hub_fork_register();
-    return REAL(__register_atfork)(prepare, parent, child, dso);
+    return real(prepare, parent, child, dso);
 }

