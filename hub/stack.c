@@ -129,17 +129,20 @@ int hub_stack_alloc(gl_t *g, size_t size)
     size = (size + page_size - 1) & ~(page_size - 1);
     size_t map = size + page_size; /* usable stack + guard page or canary page */
     char *p;
-    int slab = 0;
+    int slab = 0, reused = 1;
     if ((p = pool_take(&guarded_pool, map))) {
     } else if ((p = pool_take(&slab_pool, map))) {
         slab = 1;
-    } else if (maps_held + 2 <= map_budget) {
-        p = guarded_new(map);
-    } else if (slab_pool.n == 0) {
-        p = slab_new(map); /* one mapping for SLAB_SLOTS stacks */
-        slab = 1;
     } else {
-        p = guarded_new(map); /* an odd size past the budget: let the kernel decide */
+        reused = 0;
+        if (maps_held + 2 <= map_budget) {
+            p = guarded_new(map);
+        } else if (slab_pool.n == 0) {
+            p = slab_new(map); /* one mapping for SLAB_SLOTS stacks */
+            slab = 1;
+        } else {
+            p = guarded_new(map); /* an odd size past the budget: let the kernel decide */
+        }
     }
     if (!p) return -1;
     g->stack_lo = p + page_size;
@@ -148,7 +151,9 @@ int hub_stack_alloc(gl_t *g, size_t size)
     g->vg_stack = VALGRIND_STACK_REGISTER(g->stack_lo, g->stack_lo + size);
 #ifdef __SANITIZE_ADDRESS__
     /* a pooled stack still carries the redzones of its last owner's frames */
-    __asan_unpoison_memory_region(g->stack_lo, size);
+    if (reused) __asan_unpoison_memory_region(g->stack_lo, size);
+#else
+    (void)reused;
 #endif
     g->canary = NULL;
     if (slab) /* the word below the stack: never written unless overflowed */
