@@ -385,9 +385,12 @@ static pid_t ptab_take(FILE *fp)
     return pid;
 }
 
+/* The pipe behind one of our popen streams, or -1 (at once when there are
+ * none: a racy read of ptab_n, only a hint, keeps fileno cheap). */
 static int ptab_fd(FILE *fp)
 {
     int fd = -1;
+    if (!ptab_n) return -1;
     lock();
     for (size_t i = 0; i < ptab_n; i++)
         if (ptab[i].fp == fp) fd = ptab[i].fd;
@@ -397,13 +400,13 @@ static int ptab_fd(FILE *fp)
 
 int fileno(FILE *fp)
 {
-    int fd = ptab_n ? ptab_fd(fp) : -1; /* racy read of ptab_n: only a hint */
+    int fd = ptab_fd(fp);
     return fd >= 0 ? fd : REAL(fileno)(fp);
 }
 
 int fileno_unlocked(FILE *fp)
 {
-    int fd = ptab_n ? ptab_fd(fp) : -1;
+    int fd = ptab_fd(fp);
     return fd >= 0 ? fd : REAL(fileno_unlocked)(fp);
 }
 

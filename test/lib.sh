@@ -81,6 +81,22 @@ sampled() {
     ELAPSED=$(awk "BEGIN{print $t1-$t0}")
 }
 
+# echo_serve N R [WRAPPER...]: runs WRAPPER... test/legacy/echo_server
+# (stdout to $T/srv, stderr to $T/srv.err; it exits after N connections),
+# drives it with the load client (N connections x R round trips), and sets
+# CLIENT (the client's output) and SRC (the server's exit status).
+echo_serve() {
+    local n=$1 r=$2; shift 2
+    rm -f "$T/srv" "$T/srv.err"
+    "$@" "$L/echo_server" 0 "$n" >"$T/srv" 2>"$T/srv.err" &
+    local sp=$!
+    STARTED+=("$sp")
+    for _ in $(seq 1 400); do grep -q listening "$T/srv" 2>/dev/null && break; sleep 0.05; done
+    CLIENT=$(timeout 120 "$L/echo_client" "$(awk '/listening/{print $3}' "$T/srv")" "$n" "$r" 2>&1)
+    wait "$sp"
+    SRC=$?
+}
+
 # less_than A B: numeric A < B (floats)
 less_than() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a < b)}'; }
 

@@ -22,14 +22,9 @@ check "time parity under ASan+UBSan" 0 "$L/time_parity"
 check "pollers (poll, select, epoll_wait) under ASan+UBSan" 0 "$L/pollers" wake 300
 check "process parity (fork, waitpid, SIGCHLD, system, popen) under ASan+UBSan" 0 "$L/proc_parity"
 # The echo server with 500 clients: served, and no sanitizer report.
-asan "$L/echo_server" 0 500 >"$T/srv" 2>"$T/srv.err" &
-sp=$!
-STARTED+=("$sp")
-for i in $(seq 1 200); do grep -q listening "$T/srv" 2>/dev/null && break; sleep 0.05; done
-out=$(timeout 120 "$L/echo_client" "$(awk '/listening/{print $3}' "$T/srv")" 500 20 2>&1)
-like "$out" "^ok 500 conns 20 rounds 10000 msgs" "echo server under ASan+UBSan: 500 clients served, every byte checked"
-wait "$sp"
-rc=$?
+echo_serve 500 20 env LD_PRELOAD="$ASAN_LIB"
+like "$CLIENT" "^ok 500 conns 20 rounds 10000 msgs" "echo server under ASan+UBSan: 500 clients served, every byte checked"
+rc=$SRC
 if [ "$rc" -eq 0 ] && ! grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/srv.err"; then pass "echo server under ASan+UBSan: exit 0, no report"
 else fail "echo server under ASan+UBSan: exit 0, no report"; diag "status $rc"; diag "$(tail -15 "$T/srv.err")"; fi
 check "sync return codes under ASan+UBSan" 0 "$L/sync_errors"

@@ -6,20 +6,11 @@
 # connections).
 . "$(dirname "$0")/../lib.sh"
 plan 6
-emfile_run() { # emfile_run [shim]
-    rm -f "$T/srv" "$T/err"
-    (
-        ulimit -n 40
-        [ -n "${1:-}" ] && export LD_PRELOAD=$LIB
-        exec timeout 60 "$L/echo_server" 0 100
-    ) >"$T/srv" 2>"$T/err" &
-    local sp=$!
-    STARTED+=("$sp")
-    for i in $(seq 1 200); do grep -q listening "$T/srv" 2>/dev/null && break; sleep 0.05; done
-    CLIENT=$(timeout 50 "$L/echo_client" "$(awk '/listening/{print $3}' "$T/srv")" 100 20 2>&1)
-    wait "$sp"
-    SRC=$?
-    EMFILES=$(grep -c 'accept: Too many open files' "$T/err")
+emfile_run() { # emfile_run [shim]: the server with 40 fds, 100 clients
+    local pre=()
+    [ -n "${1:-}" ] && pre=(env LD_PRELOAD="$LIB")
+    echo_serve 100 20 bash -c 'ulimit -n 40 && exec "$@"' limit timeout 60 "${pre[@]}"
+    EMFILES=$(grep -c 'accept: Too many open files' "$T/srv.err")
 }
 emfile_run
 like "$CLIENT" "^ok 100 conns 20 rounds 2000 msgs" "natively: 100 clients served with 40 fds"
@@ -28,6 +19,6 @@ emfile_run shim
 like "$CLIENT" "^ok 100 conns 20 rounds 2000 msgs" "shim: 100 clients served with 40 fds, every byte checked"
 [ "$EMFILES" -gt 0 ]; ok $? "shim: accept returned EMFILE as natively ($EMFILES times)"
 is "$SRC" 0 "shim: the server recovered and exited after its 100 connections"
-diag "shim stderr: $(sort "$T/err" | uniq -c | head -5)"
-grep -v 'accept: Too many open files' "$T/err" >"$T/other"
+diag "shim stderr: $(sort "$T/srv.err" | uniq -c | head -5)"
+grep -v 'accept: Too many open files' "$T/srv.err" >"$T/other"
 is "$(cat "$T/other")" "" "shim: no other error on the server's stderr"

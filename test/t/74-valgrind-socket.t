@@ -7,16 +7,11 @@ plan 6
 release_lib
 vg() { LD_PRELOAD=$LIB timeout 300 valgrind -q --error-exitcode=9 --leak-check=full \
     --errors-for-leak-kinds=definite "$@"; }
-vg "$L/echo_server" 0 200 >"$T/srv" 2>"$T/vg" &
-sp=$!
-STARTED+=("$sp")
-for i in $(seq 1 400); do grep -q listening "$T/srv" 2>/dev/null && break; sleep 0.05; done
-out=$(timeout 120 "$L/echo_client" "$(awk '/listening/{print $3}' "$T/srv")" 200 10 2>&1)
-like "$out" "^ok 200 conns 10 rounds 2000 msgs" "echo server under valgrind and the shim: 200 clients served"
-wait "$sp"
-rc=$?
-is "$rc" 0 "valgrind: echo_server under the shim is clean"
-[ "$rc" -eq 0 ] || diag "$(head -30 "$T/vg")"
+echo_serve 200 10 env LD_PRELOAD="$LIB" timeout 300 valgrind -q --error-exitcode=9 \
+    --leak-check=full --errors-for-leak-kinds=definite
+like "$CLIENT" "^ok 200 conns 10 rounds 2000 msgs" "echo server under valgrind and the shim: 200 clients served"
+is "$SRC" 0 "valgrind: echo_server under the shim is clean"
+[ "$SRC" -eq 0 ] || diag "$(head -30 "$T/srv.err")"
 for mode in "wake 100" "closed"; do
     # shellcheck disable=SC2086
     out=$(vg "$L/pollers" $mode 2>"$T/vg2")
