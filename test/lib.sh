@@ -100,6 +100,13 @@ echo_serve() {
 # less_than A B: numeric A < B (floats)
 less_than() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a < b)}'; }
 
+# time_bound NATIVE FLOOR: a machine-independent limit for the shim's run of
+# work that took NATIVE seconds natively and contains FLOOR seconds of
+# sleeping: twice the native time plus twice the floor. Absolute figures
+# depend on the machine (fork alone costs 1 ms on some); speed belongs in
+# make bench, a test only asks "no slower than natively, give or take".
+time_bound() { awk -v n="$1" -v f="$2" 'BEGIN{print 2 * n + 2 * f}'; }
+
 # parity PROG DESC: same output and status natively and under the shim,
 # and at most 2 OS threads under the shim.
 parity() {
