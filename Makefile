@@ -8,6 +8,7 @@
 #   make bench      benchmarks, printed as ratios measured in one run
 #   make soak       200,000 connections in waves against the echo server under the shim
 #   make install PREFIX=/usr/local DESTDIR=   /   make uninstall
+#   make deb        Debian packages into build/deb/ (built in a copy of the tree)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -15,7 +16,15 @@ LIBDIR  ?= $(PREFIX)/lib
 BINDIR  ?= $(PREFIX)/bin
 INCDIR  ?= $(PREFIX)/include
 MANDIR  ?= $(PREFIX)/share/man
-VERSION := 0.1.0
+PCDIR   ?= $(PREFIX)/share/pkgconfig
+# One version for the library, gevent-run and the Debian packages: the top
+# entry of debian/changelog (a native package, so no Debian revision).
+VERSION := $(shell head -n1 debian/changelog | cut -d' ' -f2 | tr -d '()')
+$(if $(VERSION),,$(error cannot read the version from debian/changelog))
+# The ABI generation; the Debian library package's name carries it too
+# (debian/control: libgevent-patch0).
+SOVERSION := 0
+SONAME    := libgevent_patch.so.$(SOVERSION)
 
 CC      ?= cc
 BUILD   ?= build
@@ -30,7 +39,7 @@ CFLAGS   ?= -O2 -g
 # generated version script decides what is exported.
 VIS       = -fvisibility=hidden
 $(BUILD)/obj/patches/%.o: VIS =
-ALLCFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC $(VIS) \
+ALLCFLAGS = -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC $(VIS) \
              -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"'
 # boost.context's fcontext routines are plain assembly: the static archive
 # links into a shared object without dragging libstdc++ along.
@@ -57,12 +66,12 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
 TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
-             util-linux
+             util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd
 # Only make bench needs these (the original system, for comparison).
 BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
 
-.PHONY: all deps bench-deps check-deps test demo bench soak install uninstall clean format legacy
+.PHONY: all deps bench-deps check-deps test demo bench soak install uninstall clean format legacy deb
 
 all: check-deps $(LIB) $(RUN)
 
@@ -96,12 +105,12 @@ $(BUILD)/exports.map: patches/symbols.def
 	   echo '  gevent_*;'; echo 'local: *; };'; } > $@
 
 $(LIB): $(OBJS) $(BUILD)/exports.map
-	$(CC) -shared $(SANFLAGS) -o $@ $(OBJS) -Wl,--version-script=$(BUILD)/exports.map \
+	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $(OBJS) -Wl,--version-script=$(BUILD)/exports.map \
 	  -Wl,-z,now -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) $(LIBS)
 
 $(RUN): shim/gevent-run.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' -o $@ $< -ldl
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' $(LDFLAGS) -o $@ $< -ldl
 
 $(BUILD)/legacy/%: test/legacy/%.c
 	@mkdir -p $(dir $@)
@@ -134,21 +143,38 @@ bench: bench-deps
 soak: all legacy
 	@GP_BUILD=$(BUILD) test/soak 40 5000 4
 
+# The library under its full version, the SONAME link, and the bare name
+# LD_PRELOAD=libgevent_patch.so and gevent-run use.
 install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)
-	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/libgevent_patch.so
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/libgevent_patch.so.$(VERSION)
+	ln -sf libgevent_patch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgevent_patch.so
+	sed -e 's|@PREFIX@|$(PREFIX)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' \
+	  shim/gevent_patch.pc.in > $(DESTDIR)$(PCDIR)/gevent_patch.pc
 	install -m 755 $(RUN) $(DESTDIR)$(BINDIR)/gevent-run
 	install -m 644 shim/gevent_patch.h $(DESTDIR)$(INCDIR)/gevent_patch.h
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
-	install -m 644 man/gevent-run.1 $(DESTDIR)$(MANDIR)/man1/gevent-run.1
-	install -m 644 man/libgevent_patch.7 $(DESTDIR)$(MANDIR)/man7/libgevent_patch.7
+	sed '1s/"libgevent_patch [^"]*"/"libgevent_patch $(VERSION)"/' man/gevent-run.1 \
+	  > $(DESTDIR)$(MANDIR)/man1/gevent-run.1
+	sed '1s/"libgevent_patch [^"]*"/"libgevent_patch $(VERSION)"/' man/libgevent_patch.7 \
+	  > $(DESTDIR)$(MANDIR)/man7/libgevent_patch.7
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/gevent-run.1 $(DESTDIR)$(MANDIR)/man7/libgevent_patch.7 \
+	  $(DESTDIR)$(PCDIR)/gevent_patch.pc
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libgevent_patch.so $(DESTDIR)$(BINDIR)/gevent-run \
-	  $(DESTDIR)$(INCDIR)/gevent_patch.h
+	rm -f $(DESTDIR)$(LIBDIR)/libgevent_patch.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libgevent_patch.so.$(VERSION) $(DESTDIR)$(BINDIR)/gevent-run \
+	  $(DESTDIR)$(INCDIR)/gevent_patch.h $(DESTDIR)$(PCDIR)/gevent_patch.pc
 	rm -f $(DESTDIR)$(MANDIR)/man1/gevent-run.1 $(DESTDIR)$(MANDIR)/man7/libgevent_patch.7
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+# Binary packages built by dpkg-buildpackage in a temporary copy of the
+# tracked files (it writes beside the source tree), collected with lintian's
+# verdict into $(BUILD)/deb/.
+deb:
+	@debian/make-deb build/deb
 
 format:
 	clang-format -i $(SRCS) shim/gevent-run.c hub/*.h patches/*.h shim/*.h resolver/*.h $(LEGACY_SRCS) \
