@@ -71,7 +71,7 @@ TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netc
 BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
 
-.PHONY: all deps bench-deps check-deps test demo bench soak install uninstall clean format legacy deb
+.PHONY: all deps bench-deps check-deps test demo bench soak install uninstall clean format legacy deb FORCE
 
 all: check-deps $(LIB) $(RUN)
 
@@ -108,9 +108,19 @@ $(LIB): $(OBJS) $(BUILD)/exports.map
 	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $(OBJS) -Wl,--version-script=$(BUILD)/exports.map \
 	  -Wl,-z,now -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) $(LIBS)
 
+RUN_CC = $(CC) -std=gnu11 -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' \
+	  $(LDFLAGS) -o $@ $< -ldl
 $(RUN): shim/gevent-run.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' $(LDFLAGS) -o $@ $< -ldl
+	$(RUN_CC)
+
+# The installed launcher looks for the library in the install's LIBDIR,
+# compiled in: built at each install, so that `make` then
+# `make install LIBDIR=/usr/lib/x86_64-linux-gnu` agree.
+$(BUILD)/inst/gevent-run: shim/gevent-run.c FORCE
+	@mkdir -p $(dir $@)
+	$(RUN_CC)
+FORCE:
 
 $(BUILD)/legacy/%: test/legacy/%.c
 	@mkdir -p $(dir $@)
@@ -145,14 +155,14 @@ soak: all legacy
 
 # The library under its full version, the SONAME link, and the bare name
 # LD_PRELOAD=libgevent_patch.so and gevent-run use.
-install: all
+install: all $(BUILD)/inst/gevent-run
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
 	install -m 755 $(LIB) $(DESTDIR)$(LIBDIR)/libgevent_patch.so.$(VERSION)
 	ln -sf libgevent_patch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgevent_patch.so
 	sed -e 's|@PREFIX@|$(PREFIX)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' \
 	  shim/gevent_patch.pc.in > $(DESTDIR)$(PCDIR)/gevent_patch.pc
-	install -m 755 $(RUN) $(DESTDIR)$(BINDIR)/gevent-run
+	install -m 755 $(BUILD)/inst/gevent-run $(DESTDIR)$(BINDIR)/gevent-run
 	install -m 644 shim/gevent_patch.h $(DESTDIR)$(INCDIR)/gevent_patch.h
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	sed '1s/"libgevent_patch [^"]*"/"libgevent_patch $(VERSION)"/' man/gevent-run.1 \
