@@ -182,7 +182,7 @@ uninstall:
 
 # Binary packages built by dpkg-buildpackage in a temporary copy of the
 # tracked files (it writes beside the source tree), collected with lintian's
-# verdict into $(BUILD)/deb/.
+# verdict into build/deb/ (git ignores build/).
 deb:
 	@debian/make-deb build/deb
 
