@@ -10,7 +10,7 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 plan 8
 # The programs it runs (make test has built them; test/run alone may not have).
-make -s BUILD="$B" all legacy >"$T/make.out" 2>&1 || { cat "$T/make.out"; exit 1; }
+make -s BUILD="$B" SANITIZE="${GP_SANITIZE:-}" all legacy >"$T/make.out" 2>&1 || { cat "$T/make.out"; exit 1; }
 E=examples/systemd
 # verify wants ExecStart= to name an executable: the example's server
 # (/usr/local/sbin/legacy-server) stands for the user's, and gevent-run is

@@ -14,7 +14,7 @@ fi
 NPLAN=25
 plan $NPLAN
 # The programs it runs (make test has built them; test/run alone may not have).
-make -s BUILD="$B" all legacy >"$T/make.out" 2>&1 || { cat "$T/make.out"; exit 1; }
+make -s BUILD="$B" SANITIZE="${GP_SANITIZE:-}" all legacy >"$T/make.out" 2>&1 || { cat "$T/make.out"; exit 1; }
 PKGS="gevent-run libgevent-patch-dev libgevent-patch0"
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 VERSION=$(head -n1 debian/changelog | cut -d' ' -f2 | tr -d '()')
