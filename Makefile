@@ -39,6 +39,9 @@ CFLAGS   ?= -O2 -g
 # generated version script decides what is exported.
 VIS       = -fvisibility=hidden
 $(BUILD)/obj/patches/%.o: VIS =
+# The stdio hooks hold a FILE lock across calls where a greenlet may be
+# cancelled: the unwinder must run their cleanups.
+$(BUILD)/obj/patches/stdio.o: ALLCFLAGS += -fexceptions
 ALLCFLAGS = -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC $(VIS) \
              -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"'
 # boost.context's fcontext routines are plain assembly: the static archive

@@ -222,27 +222,7 @@ int pipe(int fds[2])
     return r;
 }
 
-/* stdio reads and writes through glibc's private calls, which never reach
- * the hooks: a stream gets its fd back in blocking mode (it may then block
- * the OS thread, as documented, but never fails with EAGAIN). fclose closes
- * the fd behind close's back: the table forgets it there. */
-FILE *fdopen(int fd, const char *mode)
-{
-    if (gp_syms[GP_SYM_fdopen].on) fdt_disown(fd);
-    return REAL(fdopen)(fd, mode);
-}
-
-int fclose(FILE *fp)
-{
-    if (gp_syms[GP_SYM_fclose].on && fp) {
-        int fd = fileno(fp);
-        if (fd >= 0) {
-            if (hub_tls.nowait == 0) hub_fd_closed(fd);
-            fdt_forget(fd);
-        }
-    }
-    return REAL(fclose)(fp);
-}
+/* fdopen and fclose: patches/stdio.c. */
 
 /* A child made with posix_spawn gets fd as newfd: it must not inherit a
  * description the shim made non-blocking behind the program's back. */

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "fdt.h"
 #include "os.h"
 #include "patch.h"
@@ -262,11 +263,9 @@ int system(const char *line)
 /* Our popen streams: FILE -> child. A stream not listed is glibc's own (or
  * not a pipe at all) and goes to the original pclose.
  *
- * The FILE is a cookie stream over the pipe, not fdopen's: stdio reads and
- * writes an fdopen'ed fd through glibc's private read/write, which would
- * block the OS thread (every greenlet) while the child takes its time. Ours
- * go through the hooked read and write. fileno() is hooked to give the pipe's
- * fd back for these streams, as for glibc's. */
+ * The FILE is one of the stdio patch's streams over the pipe (block.h), not
+ * fdopen's: glibc's would read and write through its private calls and
+ * block the OS thread (every greenlet) while the child takes its time. */
 struct pent {
     FILE *fp;
     pid_t pid;
@@ -274,23 +273,6 @@ struct pent {
 };
 static struct pent *ptab;
 static size_t ptab_n, ptab_cap;
-
-/* The io patch's read and write (through the PLT, as the program's own
- * calls would go): they wait on the hub, or are libc's when io is off. */
-static ssize_t pstream_read(void *c, char *buf, size_t n)
-{
-    return read((int)(long)c, buf, n);
-}
-
-static ssize_t pstream_write(void *c, const char *buf, size_t n)
-{
-    return write((int)(long)c, buf, n);
-}
-
-static int pstream_close(void *c)
-{
-    return close((int)(long)c);
-}
 
 FILE *popen(const char *cmd, const char *mode)
 {
@@ -355,9 +337,7 @@ FILE *popen(const char *cmd, const char *mode)
         return NULL;
     }
     if (!cloexec) fcntl(parent, F_SETFD, 0);
-    cookie_io_functions_t io = {rd ? pstream_read : NULL, rd ? NULL : pstream_write, NULL,
-                                pstream_close};
-    FILE *fp = fopencookie((void *)(long)parent, rd ? "r" : "w", io);
+    FILE *fp = hs_open(parent, rd ? "r" : "w");
     if (!fp) {
         int e = errno;
         close(parent);

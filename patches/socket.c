@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "fdt.h"
 #include "patch.h"
 
@@ -609,6 +610,9 @@ static int fcntl_call(int id, int fd, int cmd, unsigned long arg)
         }
         return r;
     }
+    case F_SETLKW:
+    case F_OFD_SETLKW: /* a lock another process holds: patches/flock.c */
+        return lk_fcntl_wait(real, fd, cmd, (void *)arg);
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
         int r = real(fd, cmd, arg);
