@@ -1,0 +1,139 @@
+/* Opening a FIFO waits on the hub for its other end.
+ *
+ * Natively open(O_RDONLY) of a FIFO blocks until a writer opens it, and
+ * open(O_WRONLY) until a reader does. Here the FIFO is opened with
+ * O_NONBLOCK added, which never waits: for a writer it fails with ENXIO
+ * while nobody reads, so the greenlet retries with pauses on the hub (1 ms
+ * doubling to 10 ms); a reader's open succeeds at once, and the greenlet
+ * then waits on the hub until the FIFO is readable (data, or a writer that
+ * came and went). The description then belongs to the shim, non-blocking
+ * (the program still sees the mode it asked for, fdt.h), so its reads and
+ * writes wait on the hub too. O_RDWR and O_NONBLOCK opens never wait and
+ * pass straight through, as does anything that is not a FIFO (one stat
+ * tells). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fdt.h"
+#include "patch.h"
+
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
+typedef int (*openat_fn)(int, const char *, int, ...);
+
+/* Whether this open may wait for a FIFO's other end. */
+static int fifo_candidate(int dirfd, const char *path, int flags)
+{
+    struct stat st;
+    if (flags & (O_NONBLOCK | O_PATH | O_DIRECTORY) || (flags & O_ACCMODE) == O_RDWR) return 0;
+    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return 0;
+    int e = errno;
+    int r = fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode);
+    errno = e;
+    return r;
+}
+
+static int fifo_open(int dirfd, const char *path, int flags, mode_t mode)
+{
+    openat_fn real = (openat_fn)gp_real(GP_SYM_openat);
+    int fd;
+    if ((flags & O_ACCMODE) == O_WRONLY) {
+        int64_t pause = 1000000;
+        while ((fd = real(dirfd, path, flags | O_NONBLOCK, mode)) < 0 && errno == ENXIO) {
+            int w = hub_sleep(hub_after_ns(pause));
+            if (w) {
+                errno = w;
+                return -1;
+            }
+            if ((pause *= 2) > 10000000) pause = 10000000;
+        }
+        if (fd < 0) return -1;
+    } else {
+        if ((fd = real(dirfd, path, flags | O_NONBLOCK, mode)) < 0) return -1;
+        int w = hub_wait_fd(fd, HUB_IN, hub_never());
+        if (w) {
+            REAL(close)(fd);
+            errno = w == EBADF ? EINTR : w;
+            return -1;
+        }
+    }
+    fdt_created_nb(fd, FDT_FIFO, 0, 1);
+    return fd;
+}
+
+/* mode is read only when the flags say it was passed, as glibc does. */
+#define OPEN_MODE(flags, last)                                                                     \
+    mode_t mode = 0;                                                                               \
+    if ((flags) & (O_CREAT | __O_TMPFILE)) {                                                       \
+        va_list ap;                                                                                \
+        va_start(ap, last);                                                                        \
+        mode = va_arg(ap, mode_t);                                                                 \
+        va_end(ap);                                                                                \
+    }
+
+int open(const char *path, int flags, ...)
+{
+    OPEN_MODE(flags, flags);
+    if (!gp_enter(GP_SYM_open) || !fifo_candidate(AT_FDCWD, path, flags))
+        return REAL(open)(path, flags, mode);
+    return fifo_open(AT_FDCWD, path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+    OPEN_MODE(flags, flags);
+    if (!gp_enter(GP_SYM_open64) || !fifo_candidate(AT_FDCWD, path, flags))
+        return REAL(open64)(path, flags, mode);
+    return fifo_open(AT_FDCWD, path, flags, mode);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+    OPEN_MODE(flags, flags);
+    if (!gp_enter(GP_SYM_openat) || !fifo_candidate(dirfd, path, flags))
+        return REAL(openat)(dirfd, path, flags, mode);
+    return fifo_open(dirfd, path, flags, mode);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+    OPEN_MODE(flags, flags);
+    if (!gp_enter(GP_SYM_openat64) || !fifo_candidate(dirfd, path, flags))
+        return REAL(openat64)(dirfd, path, flags, mode);
+    return fifo_open(dirfd, path, flags, mode);
+}
+
+/* The fortified forms (no mode: glibc aborts if O_CREAT is among flags). */
+int __open_2(const char *path, int flags)
+{
+    if ((flags & O_CREAT) || !gp_enter(GP_SYM___open_2) || !fifo_candidate(AT_FDCWD, path, flags))
+        return REAL(__open_2)(path, flags);
+    return fifo_open(AT_FDCWD, path, flags, 0);
+}
+
+int __open64_2(const char *path, int flags)
+{
+    if ((flags & O_CREAT) || !gp_enter(GP_SYM___open64_2) || !fifo_candidate(AT_FDCWD, path, flags))
+        return REAL(__open64_2)(path, flags);
+    return fifo_open(AT_FDCWD, path, flags, 0);
+}
+
+int __openat_2(int dirfd, const char *path, int flags)
+{
+    if ((flags & O_CREAT) || !gp_enter(GP_SYM___openat_2) || !fifo_candidate(dirfd, path, flags))
+        return REAL(__openat_2)(dirfd, path, flags);
+    return fifo_open(dirfd, path, flags, 0);
+}
+
+int __openat64_2(int dirfd, const char *path, int flags)
+{
+    if ((flags & O_CREAT) || !gp_enter(GP_SYM___openat64_2) || !fifo_candidate(dirfd, path, flags))
+        return REAL(__openat64_2)(dirfd, path, flags);
+    return fifo_open(dirfd, path, flags, 0);
+}
