@@ -149,17 +149,6 @@ static struct tab_ent *tab_find(const char *sym)
 static const struct {
     const char *sym, *how;
 } uncovered[] = {
-    {"flock", "blocking: waits for a file lock"},
-    {"lockf", "blocking: F_LOCK waits for a file lock"},
-    {"fcntl", "blocking: F_SETLKW/F_OFD_SETLKW wait for a file lock"},
-    {"msgrcv", "blocking: System V message queue"},
-    {"msgsnd", "blocking: System V message queue (when full)"},
-    {"semop", "blocking: System V semaphore"},
-    {"semtimedop", "blocking: System V semaphore"},
-    {"mq_receive", "blocking: POSIX message queue"},
-    {"mq_timedreceive", "blocking: POSIX message queue"},
-    {"mq_send", "blocking: POSIX message queue (when full)"},
-    {"mq_timedsend", "blocking: POSIX message queue (when full)"},
     {"sigwait", "blocking: waits for a signal"},
     {"sigwaitinfo", "blocking: waits for a signal"},
     {"sigtimedwait", "blocking: waits for a signal"},
@@ -196,18 +185,6 @@ static const struct {
     {"getgrgid_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
     {"getgrouplist", "maybe: NSS may ask the network (LDAP, SSSD)"},
     {"initgroups", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"open", "maybe: opening a FIFO waits for the other end"},
-    {"openat", "maybe: opening a FIFO waits for the other end"},
-    {"fopen", "maybe: opening a FIFO waits for the other end"},
-    {"fgets", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"fgetc", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"getc", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"getchar", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"fread", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"getline", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"getdelim", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"fscanf", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
-    {"scanf", "maybe: stdio reads block on a pipe, socket or tty (glibc calls read internally)"},
     {"syscall", "maybe: a raw syscall() (e.g. futex) bypasses every hook"},
 };
 #define NUNCOVERED (sizeof uncovered / sizeof uncovered[0])
