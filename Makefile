@@ -49,8 +49,12 @@ ALLCFLAGS = -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC $(VIS) \
 BOOST_CONTEXT_A := $(firstword $(wildcard /usr/lib/*/libboost_context.a /usr/lib/libboost_context.a))
 LIBS     := -lev -lcares -ldl -lpthread
 
-SRCS := $(wildcard shim/*.c hub/*.c resolver/*.c patches/*.c)
-SRCS := $(filter-out shim/gevent-run.c,$(SRCS))
+# Layers, bottom up: shim/base (symbol table, originals, configuration),
+# hub/, resolver/, patches/, then the front door (shim/*.c). The launcher
+# (gevent-run.c, run_elf.c) is a program of its own.
+RUN_SRCS := shim/gevent-run.c shim/run_elf.c
+SRCS := $(wildcard shim/base/*.c hub/*.c resolver/*.c patches/*.c shim/*.c)
+SRCS := $(filter-out $(RUN_SRCS),$(SRCS))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 LIB  := $(BUILD)/libgevent_patch.so
 RUN  := $(BUILD)/gevent-run
@@ -104,7 +108,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/exports.map: patches/symbols.def
 	@mkdir -p $(dir $@)
 	@{ echo '{ global:'; \
-	   sed -n 's/^GP_SYM([a-z]*, *\([A-Za-z0-9_]*\),.*/  \1;/p' $<; \
+	   sed -n 's/^GP_SYM([A-Za-z0-9_]*, *\([A-Za-z0-9_]*\), *"[^"]*", *[a-z]*, *HOOK,.*/  \1;/p' $< | sort -u; \
 	   echo '  gevent_*;'; echo 'local: *; };'; } > $@
 
 $(LIB): $(OBJS) $(BUILD)/exports.map
@@ -112,15 +116,15 @@ $(LIB): $(OBJS) $(BUILD)/exports.map
 	  -Wl,-z,now -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) $(LIBS)
 
 RUN_CC = $(CC) -std=gnu11 -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' \
-	  $(LDFLAGS) -o $@ $< -ldl
-$(RUN): shim/gevent-run.c
+	  $(LDFLAGS) -o $@ $(RUN_SRCS) -ldl
+$(RUN): $(RUN_SRCS) shim/run_elf.h
 	@mkdir -p $(dir $@)
 	$(RUN_CC)
 
 # The installed launcher looks for the library in the install's LIBDIR,
 # compiled in: built at each install, so that `make` then
 # `make install LIBDIR=/usr/lib/x86_64-linux-gnu` agree.
-$(BUILD)/inst/gevent-run: shim/gevent-run.c FORCE
+$(BUILD)/inst/gevent-run: $(RUN_SRCS) shim/run_elf.h FORCE
 	@mkdir -p $(dir $@)
 	$(RUN_CC)
 FORCE:
@@ -190,7 +194,7 @@ deb:
 	@debian/make-deb build/deb
 
 format:
-	clang-format -i $(SRCS) shim/gevent-run.c hub/*.h patches/*.h shim/*.h resolver/*.h $(LEGACY_SRCS) \
+	clang-format -i $(SRCS) $(RUN_SRCS) shim/base/*.h hub/*.h patches/*.h shim/*.h resolver/*.h $(LEGACY_SRCS) \
 	  $(TOOLS_SRCS) $(BENCH_SRCS)
 
 clean:

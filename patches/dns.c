@@ -120,96 +120,6 @@ static int ours_remove(struct addrinfo *p)
     return found;
 }
 
-/* ---- glibc's resolver on a worker thread ------------------------------------- */
-
-/* The job runs with the caller's h_errno and errno, and hands back its own
- * (rsv_pool_run carries them). */
-struct gai_job {
-    struct rsv_job j;
-    const char *name, *service;
-    const struct addrinfo *hints;
-    struct addrinfo **res;
-    int ret;
-};
-static void gai_job_run(struct rsv_job *j)
-{
-    struct gai_job *g = (struct gai_job *)j;
-    g->ret = REAL(getaddrinfo)(g->name, g->service, g->hints, g->res);
-}
-
-struct gni_job {
-    struct rsv_job j;
-    const struct sockaddr *sa;
-    socklen_t salen, hostlen, servlen;
-    char *host, *serv;
-    int flags, ret;
-};
-static void gni_job_run(struct rsv_job *j)
-{
-    struct gni_job *g = (struct gni_job *)j;
-    g->ret = REAL(getnameinfo)(g->sa, g->salen, g->host, g->hostlen, g->serv, g->servlen, g->flags);
-}
-
-struct hbn_job { /* gethostbyname2_r (name set) and gethostbyaddr_r */
-    struct rsv_job j;
-    const char *name;
-    const void *addr;
-    socklen_t len;
-    int af;
-    struct hostent *ret;
-    char *buf;
-    size_t buflen;
-    struct hostent **result;
-    int *h_errnop;
-    int rc;
-};
-static void hbn_job_run(struct rsv_job *j)
-{
-    struct hbn_job *g = (struct hbn_job *)j;
-    if (g->name)
-        g->rc = REAL(gethostbyname2_r)(g->name, g->af, g->ret, g->buf, g->buflen, g->result,
-                                       g->h_errnop);
-    else
-        g->rc = REAL(gethostbyaddr_r)(g->addr, g->len, g->af, g->ret, g->buf, g->buflen, g->result,
-                                      g->h_errnop);
-}
-
-static int pool_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
-                            struct addrinfo **res)
-{
-    struct gai_job g = {{gai_job_run, NULL, NULL, 0, 0}, name, service, hints, res, 0};
-    rsv_pool_run(&g.j);
-    return g.ret;
-}
-
-static int pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
-                            socklen_t hostlen, char *serv, socklen_t servlen, int flags)
-{
-    struct gni_job g = {
-        {gni_job_run, NULL, NULL, 0, 0}, sa, salen, hostlen, servlen, host, serv, flags, 0};
-    rsv_pool_run(&g.j);
-    return g.ret;
-}
-
-static int pool_hostent(const char *name, const void *addr, socklen_t len, int af,
-                        struct hostent *ret, char *buf, size_t buflen, struct hostent **result,
-                        int *h_errnop)
-{
-    struct hbn_job g = {{hbn_job_run, NULL, NULL, 0, 0},
-                        name,
-                        addr,
-                        len,
-                        af,
-                        ret,
-                        buf,
-                        buflen,
-                        result,
-                        h_errnop,
-                        0};
-    rsv_pool_run(&g.j);
-    return g.rc;
-}
-
 /* ---- what glibc answers without a lookup -------------------------------------- */
 
 /* text_to_binary_address: a numeric IPv4 (inet_aton's forms) or IPv6
@@ -304,7 +214,7 @@ int getaddrinfo(const char *name, const char *service, const struct addrinfo *hi
         return REAL(getaddrinfo)(name, service, hints, pai);
     if (mode() == GP_RESOLVER_THREAD || ((h->ai_flags & AI_IDN) && !ascii(n)) ||
         (h->ai_flags & AI_CANONIDN))
-        return pool_getaddrinfo(name, service, hints, pai);
+        return rsv_pool_getaddrinfo(name, service, hints, pai);
 
     struct addrinfo req = *h;
     if (req.ai_flags & AI_ADDRCONFIG) {
@@ -395,7 +305,7 @@ static int hostbyname_r(int id, const char *name, int af, struct hostent *ret, c
         return REAL(gethostbyname2_r)(name, af, ret, buf, buflen, result, h_errnop);
     }
     if (mode() == GP_RESOLVER_THREAD)
-        return pool_hostent(name, NULL, 0, af, ret, buf, buflen, result, h_errnop);
+        return rsv_pool_hostent(name, NULL, 0, af, ret, buf, buflen, result, h_errnop);
     return rsv_gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
 }
 
@@ -421,7 +331,7 @@ static int hostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent 
     if (hostent_by_glibc(NULL, addr, len, af, buflen))
         return REAL(gethostbyaddr_r)(addr, len, af, ret, buf, buflen, result, h_errnop);
     if (mode() == GP_RESOLVER_THREAD)
-        return pool_hostent(NULL, addr, len, af, ret, buf, buflen, result, h_errnop);
+        return rsv_pool_hostent(NULL, addr, len, af, ret, buf, buflen, result, h_errnop);
     return rsv_gethostbyaddr_r(addr, len, af, ret, buf, buflen, result, h_errnop);
 }
 
@@ -578,7 +488,7 @@ int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_
     if (hostent_by_glibc(NULL, addr, len, sa->sa_family, ~0ul))
         return REAL(getnameinfo)(sa, salen, host, hostlen, serv, servlen, flags);
     if (mode() == GP_RESOLVER_THREAD || (flags & NI_IDN))
-        return pool_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
+        return rsv_pool_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 
     /* gni_host_inet_name */
     char sbuf[1024], *buf = sbuf, *big = NULL;

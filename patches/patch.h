@@ -1,5 +1,5 @@
-/* What every patch file includes: the symbol ids, the originals, and the
- * entry check each hook starts with.
+/* What every patch file includes: the base layer (symbol ids, originals,
+ * configuration), the hub, and the entry check each hook starts with.
  *
  *     ssize_t read(int fd, void *buf, size_t n)
  *     {
@@ -14,62 +14,7 @@
 #define GP_PATCH_H
 
 #include "../hub/hub.h"
-
-enum gp_sym_id {
-#define GP_SYM(sub, name, ver, state) GP_SYM_##name,
-#include "symbols.def"
-#undef GP_SYM
-    GP_NSYMS
-};
-
-#define GP_SUBSYSTEMS(X) X(socket) X(io) X(select) X(time) X(dns) X(os) X(signal) X(thread)
-enum gp_sub_id {
-#define GP_SUB_ENUM(s) GP_SUB_##s,
-    GP_SUBSYSTEMS(GP_SUB_ENUM)
-#undef GP_SUB_ENUM
-        GP_NSUBS
-};
-
-struct gp_sym {
-    void *real;          /* the original, resolved once */
-    unsigned char on;    /* interposing now */
-    unsigned long calls; /* GEVENT_STATS: calls that entered the hook */
-    unsigned long waits; /* calls that parked at least once */
-    int64_t wait_ns;     /* total time parked in this call */
-};
-extern struct gp_sym gp_syms[GP_NSYMS];
-extern const char *const gp_sym_names[GP_NSYMS];
-extern int gp_stats;                      /* GEVENT_STATS=1 */
-extern unsigned char gp_sub_on[GP_NSUBS]; /* subsystem switched on */
-
-enum gp_why { GP_WHY_DEFAULT, GP_WHY_LIST, GP_WHY_VAR };
-enum gp_resolver { GP_RESOLVER_ARES, GP_RESOLVER_THREAD, GP_RESOLVER_BLOCK };
-
-/* Configuration, filled from the environment by the shim before any
- * gp_init_<subsystem> runs. */
-struct gp_config {
-    unsigned char sub_why[GP_NSUBS]; /* what decided gp_sub_on[i] */
-    int report;
-    size_t stack_size;       /* 0: glibc's default */
-    int resolver;            /* enum gp_resolver */
-    const char *nameservers; /* GEVENT_RESOLVER_NAMESERVERS, raw */
-    int dump_signal;         /* 0: none */
-};
-extern struct gp_config gp_config;
-/* Stops the program for a variable a patch validates itself: one line on
- * stderr naming the variable, the value and what is allowed; exit 2. */
-void gp_config_bad(const char *var, const char *val, const char *allowed) __attribute__((noreturn));
-
-/* Resolves an original on first use (dlsym/dlvsym RTLD_NEXT). NULL while a
- * resolution is already under way on this thread (dlsym re-entering us):
- * the caller must then fall back to the raw syscall. */
-void *gp_resolve(int id);
-static inline void *gp_real(int id)
-{
-    void *p = gp_syms[id].real;
-    return p ? p : gp_resolve(id);
-}
-#define REAL(name) ((__typeof__(&name))gp_real(GP_SYM_##name))
+#include "../shim/base/base.h"
 
 /* Something is pending for the running greenlet (g->pending: a signal sent
  * with pthread_kill, a cancellation): delivered on entry to a patched call;

@@ -31,44 +31,11 @@
 
 /* ---- cancellation points -------------------------------------------------- */
 
-/* CP_HUB: acted on wherever the call waits (nothing to put right above the
- * hub's primitive). CP_OWN: our own, which act through gth_testcancel once
- * their state is right. */
-enum { CP_NONE, CP_HUB, CP_OWN };
-static unsigned char cpoint[GP_NSYMS];
-/* EINTR from a signal handler: never restarted, whatever SA_RESTART says. */
-static unsigned char norestart[GP_NSYMS];
-
-static void cpoints_init(void)
-{
-    static const int hub[] = {
-        GP_SYM_read,       GP_SYM___read_chk, GP_SYM_write,           GP_SYM_readv,
-        GP_SYM_writev,     GP_SYM_accept,     GP_SYM_accept4,         GP_SYM_connect,
-        GP_SYM_send,       GP_SYM_sendto,     GP_SYM_sendmsg,         GP_SYM_sendmmsg,
-        GP_SYM_recv,       GP_SYM___recv_chk, GP_SYM_recvfrom,        GP_SYM___recvfrom_chk,
-        GP_SYM_recvmsg,    GP_SYM_recvmmsg,   GP_SYM_close,           GP_SYM_poll,
-        GP_SYM___poll_chk, GP_SYM_ppoll,      GP_SYM___ppoll_chk,     GP_SYM_select,
-        GP_SYM_pselect,    GP_SYM_epoll_wait, GP_SYM_epoll_pwait,     GP_SYM_sleep,
-        GP_SYM_usleep,     GP_SYM_nanosleep,  GP_SYM_clock_nanosleep, GP_SYM_waitpid,
-        GP_SYM_wait,       GP_SYM_wait3,      GP_SYM_wait4,           GP_SYM_waitid,
-        GP_SYM_system,     GP_SYM_pclose,
-    };
-    static const int own[] = {
-        GP_SYM_pthread_join,           GP_SYM_pthread_timedjoin_np,
-        GP_SYM_pthread_clockjoin_np,   GP_SYM_pthread_cond_wait,
-        GP_SYM_pthread_cond_timedwait, GP_SYM_pthread_cond_clockwait,
-        GP_SYM_pthread_testcancel,     GP_SYM_sem_wait,
-        GP_SYM_sem_timedwait,          GP_SYM_sem_clockwait,
-    };
-    static const int never[] = {
-        GP_SYM_sleep,  GP_SYM_usleep,     GP_SYM_nanosleep,  GP_SYM_clock_nanosleep,
-        GP_SYM_poll,   GP_SYM___poll_chk, GP_SYM_ppoll,      GP_SYM___ppoll_chk,
-        GP_SYM_select, GP_SYM_pselect,    GP_SYM_epoll_wait, GP_SYM_epoll_pwait,
-    };
-    for (size_t i = 0; i < sizeof hub / sizeof hub[0]; i++) cpoint[hub[i]] = CP_HUB;
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) cpoint[own[i]] = CP_OWN;
-    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) norestart[never[i]] = 1;
-}
+/* Where a pending cancellation is acted on: the cancellation column of
+ * symbols.def. CP_HUB: wherever the call waits (nothing to put right above
+ * the hub's primitive). CP_OWN: our own, which act through gth_testcancel
+ * once their state is right. */
+enum { CP_NONE = GP_CANCEL_NOCP, CP_HUB = GP_CANCEL_CP, CP_OWN = GP_CANCEL_CPOWN };
 
 /* The table id of the call g is in (g->op is its name from the table). */
 static int op_id(const gl_t *g)
@@ -87,7 +54,7 @@ static inline int cancel_on(const struct gth *th)
 /* How a pending cancellation is acted on inside call id. */
 static int cp_class(const struct gth *th, int id)
 {
-    int c = id >= 0 ? cpoint[id] : CP_NONE;
+    int c = id >= 0 ? gp_sym_cancel(id) : CP_NONE;
     if (c == CP_NONE && th->cancel_async) c = CP_HUB; /* anywhere */
     return c;
 }
@@ -232,7 +199,7 @@ void gp_pending(int id)
     /* Only at cancellation points, even for asynchronous cancellation: any
      * other call may come from a runtime (a sanitizer asks for the thread's
      * attributes) in a state where unwinding would be wrong. */
-    if (cancel_on(th) && id >= 0 && cpoint[id] != CP_NONE) act(th);
+    if (cancel_on(th) && id >= 0 && gp_sym_cancel(id) != CP_NONE) act(th);
 }
 
 static int intr_hook(int code)
@@ -249,13 +216,12 @@ static int intr_hook(int code)
     }
     if (code == 0) return 0;                   /* before waiting: wait */
     if (code == ECANCELED) return HUB_RESTART; /* nothing to act on (any more) */
-    /* EINTR: a signal handler ran */
-    return restart && (id < 0 || !norestart[id]) ? HUB_RESTART : EINTR;
+    /* EINTR: a signal handler ran; the restart column of symbols.def */
+    return restart && (id < 0 || gp_sym_restart(id) != GP_RESTART_NORESTART) ? HUB_RESTART : EINTR;
 }
 
 void gp_init_thread(void)
 {
-    cpoints_init();
     hub_intr_hook = intr_hook;
     gth_sem_init();
     gth_thread_init();

@@ -57,7 +57,7 @@ size_t rsv_hosts_bufneed(void);
  * configured (AI_ADDRCONFIG). */
 void rsv_check_pf(int *seen_ipv4, int *seen_ipv6);
 
-/* ---- lookups (lookup.c) --------------------------------------------------- */
+/* ---- lookups (gai.c, nss_dns.c) ------------------------------------------ */
 
 /* One service tuple, as glibc's get_servtuples makes them. */
 struct rsv_st {
@@ -97,6 +97,15 @@ struct rsv_job {
 /* Runs j->fn(j) on a worker and returns when it is done; runs it inline
  * (blocking) if no worker thread can be had. */
 void rsv_pool_run(struct rsv_job *j);
+/* glibc's own lookups run on a worker (pool_jobs.c): the same arguments and
+ * results as the function each is named after. */
+int rsv_pool_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
+                         struct addrinfo **res);
+int rsv_pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
+                         char *serv, socklen_t servlen, int flags);
+/* gethostbyname2_r when name is set, else gethostbyaddr_r */
+int rsv_pool_hostent(const char *name, const void *addr, socklen_t len, int af, struct hostent *ret,
+                     char *buf, size_t buflen, struct hostent **result, int *h_errnop);
 
 /* A spin lock for the few words several hubs may share. */
 static inline void rsv_lock(int *l)

@@ -16,9 +16,8 @@ like "$out" "== done" "sock_parity ran to its end under the shim"
 # (stdio, file locks, FIFOs and IPC hooks are io's too: tests 66-68 call those)
 elsewhere=$(for o in stdio flock fifo ipc; do nm --defined-only "$B/obj/patches/$o.o"; done 2>/dev/null |
     awk '$2 == "T" {print $3}' | sort)
-want=$(awk '/^GP_SYM\((socket|io|select),/' patches/symbols.def |
-    sed 's/^GP_SYM([a-z]*, *\([A-Za-z0-9_]*\),.*/\1/' | grep -v "^posix_spawn" | sort |
-    comm -23 - <(echo "$elsewhere"))
+want=$(awk -F', *' '/^GP_SYM\(/ && $4 ~ /^(socket|io|select)$/ {print $2}' patches/symbols.def |
+    grep -v "^posix_spawn" | sort | comm -23 - <(echo "$elsewhere"))
 have=$(nm -D "$L/sock_parity" | awk '$1 == "U" {sub(/@.*/, "", $2); print $2}' | sort)
 missing=$(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')
 is "$missing" "" "sock_parity calls every hooked socket/io/select symbol (fortified and 64 forms included)"

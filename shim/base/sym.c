@@ -5,24 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "shim.h"
+#include "base.h"
 
-#define GP_STATE_HOOK 1
-#define GP_STATE_TODO 0
-#define GP_STATE_OFF  0
-
-static const struct {
-    const char *version;
-    unsigned char sub, implemented;
-} info[GP_NSYMS] = {
-#define GP_SYM(sub, name, ver, state) {ver, GP_SUB_##sub, GP_STATE_##state},
-#include "../patches/symbols.def"
+const struct gp_sym_info gp_sym_info[GP_NSYMS] = {
+#define GP_SYM(id, name, ver, sub, state, cancel, restart)                                         \
+    {ver, GP_SUB_##sub, GP_STATE_##state, GP_CANCEL_##cancel, GP_RESTART_##restart},
+#include "../../patches/symbols.def"
 #undef GP_SYM
 };
 
 const char *const gp_sym_names[GP_NSYMS] = {
-#define GP_SYM(sub, name, ver, state) #name,
-#include "../patches/symbols.def"
+#define GP_SYM(id, name, ver, sub, state, cancel, restart) #name,
+#include "../../patches/symbols.def"
 #undef GP_SYM
 };
 
@@ -32,14 +26,13 @@ static const struct {
     const char *why;
 } off_why[] = {
 #undef GP_OFF_WHY
-#define GP_SYM(sub, name, ver, state)
-#define GP_OFF_WHY(name, why) {GP_SYM_##name, why},
-#include "../patches/symbols.def"
+#define GP_SYM(id, name, ver, sub, state, cancel, restart)
+#define GP_OFF_WHY(id, why) {GP_SYM_##id, why},
+#include "../../patches/symbols.def"
 #undef GP_SYM
     {-1, NULL}};
 
 struct gp_sym gp_syms[GP_NSYMS];
-int gp_stats;
 
 static __thread int resolving;
 
@@ -47,8 +40,9 @@ void *gp_resolve(int id)
 {
     if (resolving) return NULL; /* dlsym came back to us: use the raw path */
     resolving = 1;
-    void *p = info[id].version[0] ? dlvsym(RTLD_NEXT, gp_sym_names[id], info[id].version)
-                                  : dlsym(RTLD_NEXT, gp_sym_names[id]);
+    void *p = gp_sym_info[id].version[0]
+                  ? dlvsym(RTLD_NEXT, gp_sym_names[id], gp_sym_info[id].version)
+                  : dlsym(RTLD_NEXT, gp_sym_names[id]);
     resolving = 0;
     __atomic_store_n(&gp_syms[id].real, p, __ATOMIC_RELEASE);
     return p;
@@ -61,27 +55,18 @@ int gp_sym_find(const char *name)
     return -1;
 }
 
-int gp_sym_sub(int id)
-{
-    return info[id].sub;
-}
-int gp_sym_implemented(int id)
-{
-    return info[id].implemented;
-}
-
 void gp_symtab_init(void)
 {
     for (int i = 0; i < GP_NSYMS; i++) {
         if (!gp_syms[i].real) gp_resolve(i);
-        gp_syms[i].on = info[i].implemented && gp_sub_on[info[i].sub] && gp_syms[i].real;
+        gp_syms[i].on = gp_sym_implemented(i) && gp_sub_on[gp_sym_sub(i)] && gp_syms[i].real;
     }
 }
 
 const char *gp_sym_off_reason(int id, char *buf, size_t n)
 {
-    int s = info[id].sub;
-    if (!info[id].implemented) {
+    int s = gp_sym_sub(id);
+    if (!gp_sym_implemented(id)) {
         for (int i = 0; off_why[i].why; i++)
             if (off_why[i].id == id) return off_why[i].why;
         return "not implemented";

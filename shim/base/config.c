@@ -14,9 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "base.h"
 
 struct gp_config gp_config;
+int gp_stats;
 unsigned char gp_sub_on[GP_NSUBS];
 
 const char *const gp_sub_names[GP_NSUBS] = {
