@@ -73,7 +73,8 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
 TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
-             util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd
+             util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd \
+             libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools
 # Only make bench needs these (the original system, for comparison).
 BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
@@ -132,6 +133,14 @@ FORCE:
 $(BUILD)/legacy/%: test/legacy/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LEGACY_CFLAGS) -o $@ $< -lm
+
+# A program whose library's constructor starts threads, opens a socket and
+# resolves a name before main (and before the shim's constructor).
+$(BUILD)/legacy/libgp_ctor.so: test/legacy/lib/gp_ctor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LEGACY_CFLAGS) -fPIC -shared -o $@ $<
+$(BUILD)/legacy/ctor_main: test/legacy/ctor_main.c $(BUILD)/legacy/libgp_ctor.so
+	$(CC) $(LEGACY_CFLAGS) -o $@ $< -L$(BUILD)/legacy -lgp_ctor -Wl,-rpath,'$$ORIGIN'
 
 # Cleanup by unwinding, as C++ code does it (cleanup attributes).
 $(BUILD)/legacy/sync_unwind: LEGACY_CFLAGS += -fexceptions

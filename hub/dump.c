@@ -39,50 +39,50 @@ static void put_where(int fd, const char *what, void *addr)
         base = base ? base + 1 : mod;
         unsigned long off = (unsigned long)((char *)addr - (char *)di.dli_fbase);
         if (di.dli_sname && di.dli_saddr)
-            dprintf(fd, "\n      %s %s+0x%lx (%s+0x%lx)", what, di.dli_sname,
-                    (unsigned long)((char *)addr - (char *)di.dli_saddr), base, off);
+            gp_dprintf(fd, "\n      %s %s+0x%lx (%s+0x%lx)", what, di.dli_sname,
+                       (unsigned long)((char *)addr - (char *)di.dli_saddr), base, off);
         else
-            dprintf(fd, "\n      %s %s+0x%lx", what, base, off);
+            gp_dprintf(fd, "\n      %s %s+0x%lx", what, base, off);
     } else {
-        dprintf(fd, "\n      %s %p", what, addr);
+        gp_dprintf(fd, "\n      %s %p", what, addr);
     }
 }
 
 static void dump_one(int fd, gl_t *g, int64_t now)
 {
-    dprintf(fd, "  greenlet %u%s%s%s%s: %s", g->id, g->is_main ? " (main)" : "",
-            g->name[0] ? " \"" : "", g->name, g->name[0] ? "\"" : "", state_name(g->state));
+    gp_dprintf(fd, "  greenlet %u%s%s%s%s: %s", g->id, g->is_main ? " (main)" : "",
+               g->name[0] ? " \"" : "", g->name, g->name[0] ? "\"" : "", state_name(g->state));
     if (g->state == GL_PARKED) {
-        dprintf(fd, " in %s", g->op ? g->op : "?");
+        gp_dprintf(fd, " in %s", g->op ? g->op : "?");
         switch (g->wkind) {
         case HUB_W_FD:
-            dprintf(fd, " on fd %ld for %s%s", g->wobj, g->wevents & HUB_IN ? "read" : "",
-                    g->wevents == (HUB_IN | HUB_OUT) ? "+write"
-                    : g->wevents & HUB_OUT           ? "write"
-                                                     : "");
+            gp_dprintf(fd, " on fd %ld for %s%s", g->wobj, g->wevents & HUB_IN ? "read" : "",
+                       g->wevents == (HUB_IN | HUB_OUT) ? "+write"
+                       : g->wevents & HUB_OUT           ? "write"
+                                                        : "");
             break;
         case HUB_W_SLEEP:
-            dprintf(fd, " sleeping");
+            gp_dprintf(fd, " sleeping");
             break;
         case HUB_W_WQ:
-            dprintf(fd, " on wait queue %p", (void *)g->wobj);
+            gp_dprintf(fd, " on wait queue %p", (void *)g->wobj);
             break;
         case HUB_W_CHILD:
-            dprintf(fd, " for child %ld", g->wobj);
+            gp_dprintf(fd, " for child %ld", g->wobj);
             break;
         default:
             break;
         }
-        dprintf(fd, " for %.3f s", (double)(now - g->wsince) / 1e9);
+        gp_dprintf(fd, " for %.3f s", (double)(now - g->wsince) / 1e9);
         if (g->wdeadline == HUB_NEVER) {
-            dprintf(fd, ", no deadline");
+            gp_dprintf(fd, ", no deadline");
         } else {
             /* A realtime deadline is an epoch time, far above any
              * monotonic reading: tell them apart without a clock field. */
             int64_t base = g->wdeadline > (int64_t)1000000000 * 1000000000 / 10
                                ? hub_now_ns(CLOCK_REALTIME)
                                : now;
-            dprintf(fd, ", deadline in %.3f s", (double)(g->wdeadline - base) / 1e9);
+            gp_dprintf(fd, ", deadline in %.3f s", (double)(g->wdeadline - base) / 1e9);
         }
         put_where(fd, "called from", g->op_ra);
     }
@@ -90,9 +90,9 @@ static void dump_one(int fd, gl_t *g, int64_t now)
         char buf[400];
         buf[0] = 0;
         hub_origin_hook(g, buf, sizeof buf);
-        if (buf[0]) dprintf(fd, "\n      %s", buf);
+        if (buf[0]) gp_dprintf(fd, "\n      %s", buf);
     }
-    dprintf(fd, "\n");
+    gp_dprintf(fd, "\n");
 }
 
 void hub_dump(int fd)
@@ -100,18 +100,18 @@ void hub_dump(int fd)
     struct hub *h = hub_tls.hub;
     if (!h) return;
     int64_t now = hub_now_ns(CLOCK_MONOTONIC);
-    dprintf(fd, "gevent_patch: %u greenlet(s) on OS thread %d (pid %d):\n", h->nalive,
-            (int)gettid(), (int)getpid());
+    gp_dprintf(fd, "gevent_patch: %u greenlet(s) on OS thread %d (pid %d):\n", h->nalive,
+               (int)gettid(), (int)getpid());
     for (gl_t *g = h->all; g; g = g->all_next) dump_one(fd, g, now);
-    dprintf(fd, "gevent_patch: end of dump\n");
+    gp_dprintf(fd, "gevent_patch: end of dump\n");
 }
 
 void hub_would_block_forever(void)
 {
-    dprintf(2, "gevent_patch: would block forever: every greenlet is waiting and nothing "
-               "can wake any of them (a deadlock in the program)\n");
+    gp_dprintf(2, "gevent_patch: would block forever: every greenlet is waiting and nothing "
+                  "can wake any of them (a deadlock in the program)\n");
     hub_dump(2);
-    fflush(NULL); /* keep what the program printed so far */
+    REAL(fflush)(NULL); /* keep what the program printed so far */
     _exit(3);
 }
 
@@ -148,7 +148,7 @@ static char *put_u(char *p, char *end, unsigned long v, unsigned base)
 
 /* The hub has not run since the last request: the running greenlet neither
  * waits nor yields. Say which one, from what it left in its record (plain
- * reads, write(2)): that is the CPU-bound loop or the uncovered blocking
+ * reads, a raw write(2)): that is the CPU-bound loop or the uncovered blocking
  * call the user is looking for. */
 static void dump_stuck(void)
 {
@@ -173,17 +173,21 @@ static void dump_stuck(void)
         p = put_u(p, end, (unsigned long)g->op_ra, 16);
         p = put_s(p, end, "\n");
     }
-    ssize_t r = write(2, buf, (size_t)(p - buf));
-    (void)r;
+    gp_write_all(2, buf, (size_t)(p - buf));
 }
 
+/* A no-wait section: libev's wake-up write (ev_async_send) and anything
+ * else reached from here pass straight to libc, and leave the running
+ * greenlet's record of its last call (what dump_stuck reports) alone. */
 static void dump_handler(int sig)
 {
     (void)sig;
     int e = errno;
+    hub_tls.nowait++;
     if (dump_pending) dump_stuck();
     dump_pending = 1;
     if (dump_loop) ev_async_send(dump_loop, &dump_async);
+    hub_tls.nowait--;
     errno = e;
 }
 
@@ -199,13 +203,10 @@ int hub_dump_on_signal(int signo)
     }
     /* libc's own sigaction: the signal patch must not treat this handler as
      * the program's. SA_RESTART: the dump never makes a call fail EINTR. */
-    int (*real_sigaction)(int, const struct sigaction *, struct sigaction *) =
-        (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = dump_handler;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    if (!real_sigaction) real_sigaction = sigaction;
-    return real_sigaction(signo, &sa, NULL) == 0 ? 0 : errno;
+    return gp_sigaction(signo, &sa, NULL) == 0 ? 0 : errno;
 }

@@ -70,7 +70,7 @@ __attribute__((no_sanitize_address)) void hub_fork_register(void)
 {
     static int done;
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
-    pthread_atfork(NULL, NULL, hub_fork_child);
+    gp_atfork(NULL, NULL, hub_fork_child);
 }
 
 __attribute__((constructor)) static void hub_fork_init(void)

@@ -237,9 +237,25 @@ void hub_soon(void)
     if (h && __atomic_load_n(&h->soon_armed, __ATOMIC_ACQUIRE)) ev_async_send(h->loop, &h->soon);
 }
 
+/* Bootstrap: whatever creating the hub calls (the allocator, libev, and
+ * through them any hook: jemalloc's calloc locks a pthread mutex) runs in a
+ * no-wait section, so those hooks pass straight to the originals instead
+ * of asking for the hub being made (a recursion without end). */
+static struct hub *hub_create(void);
 struct hub *hub_get(void)
 {
     if (hub_tls.hub) return hub_tls.hub;
+    if (hub_tls.booting) return NULL; /* asked again while being made */
+    hub_tls.booting = 1;
+    hub_tls.nowait++;
+    struct hub *h = hub_create();
+    hub_tls.nowait--;
+    hub_tls.booting = 0;
+    return h;
+}
+
+static struct hub *hub_create(void)
+{
     struct hub *h = calloc(1, sizeof *h);
     gl_t *m = calloc(1, sizeof *m);
     if (!h || !m) goto fail;
@@ -262,7 +278,7 @@ struct hub *hub_get(void)
     m->wdeadline = HUB_NEVER;
 #ifdef __SANITIZE_ADDRESS__
     pthread_attr_t a; /* ASan must know the OS stack to switch back to it */
-    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+    if (REAL(pthread_getattr_np)(REAL(pthread_self)(), &a) == 0) {
         void *lo;
         pthread_attr_getstack(&a, &lo, &m->stack_size);
         m->stack_lo = lo;

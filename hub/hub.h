@@ -94,6 +94,7 @@ struct hub_tls {
     gl_t *cur;
     struct hub *hub;
     int nowait;
+    int booting; /* the hub is being made (hub_get) */
 };
 extern __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
 

@@ -4,6 +4,7 @@
 
 #include <ev.h>
 
+#include "../shim/base/base.h"
 #include "hub.h"
 
 /* boost.context's assembly routines (extern "C" in libboost_context.a); the

@@ -65,10 +65,11 @@ static struct stack_pool slab_pool; /* slots of the slab size, never unmapped */
 static long read_max_map_count(void)
 {
     long v = 65530; /* the kernel's default */
-    FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
-    if (f) {
-        if (fscanf(f, "%ld", &v) != 1) v = 65530;
-        fclose(f);
+    char buf[32];
+    if (gp_read_file("/proc/sys/vm/max_map_count", buf, sizeof buf) > 0) {
+        char *end;
+        long n = strtol(buf, &end, 10);
+        if (end != buf) v = n;
     }
     return v;
 }
@@ -197,16 +198,6 @@ gl_t *hub_guard_owner(void *addr)
     return hub_stack_overflowed(g) ? g : NULL;
 }
 
-static void raw_write(const char *s, size_t n)
-{
-    while (n > 0) {
-        long r = syscall(SYS_write, 2, s, n);
-        if (r <= 0) return;
-        s += r;
-        n -= (size_t)r;
-    }
-}
-
 static void report(gl_t *g)
 {
     char line[200];
@@ -214,13 +205,22 @@ static void report(gl_t *g)
                      "gevent_patch: stack overflow in greenlet %u (%s): its stack is %zu bytes; "
                      "raise it with pthread_attr_setstacksize or GEVENT_STACK_SIZE\n",
                      g->id, g->name[0] ? g->name : "unnamed", g->stack_size);
-    if (n > 0) raw_write(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (n > 0) gp_write_all(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* libc's sigaction, not the signal patch's hook: async-signal-safe. */
+static void default_action(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    gp_sigaction(sig, &sa, NULL);
 }
 
 void hub_stack_overflow_die(gl_t *g)
 {
     report(g);
-    signal(SIGSEGV, SIG_DFL);
+    default_action(SIGSEGV);
     raise(SIGSEGV);
     _exit(128 + SIGSEGV);
 }
@@ -232,7 +232,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     if (g) report(g);
     /* Die as natively: the faulting instruction runs again with the default
      * action in place. */
-    signal(sig, SIG_DFL);
+    default_action(sig);
 }
 
 void hub_stack_thread_init(void)
@@ -250,6 +250,6 @@ void hub_stack_thread_init(void)
     sigemptyset(&sa.sa_mask);
     /* Keep a handler installed before us (we run first, but a preloaded
      * neighbour may not). */
-    if (sigaction(SIGSEGV, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-        sigaction(SIGSEGV, &sa, NULL);
+    if (gp_sigaction(SIGSEGV, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        gp_sigaction(SIGSEGV, &sa, NULL);
 }

@@ -560,5 +560,5 @@ __attribute__((constructor(102))) static void dns_check_config(void)
         const char *why = rsv_set_nameservers(gp_config.nameservers);
         if (why) gp_config_bad("GEVENT_RESOLVER_NAMESERVERS", gp_config.nameservers, why);
     }
-    pthread_atfork(NULL, NULL, ours_fork_child);
+    gp_atfork(NULL, NULL, ours_fork_child);
 }

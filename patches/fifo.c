@@ -84,6 +84,7 @@ int open(const char *path, int flags, ...)
         return REAL(open)(path, flags, mode);
     return fifo_open(AT_FDCWD, path, flags, mode);
 }
+GP_HOOK_ALIAS(open)
 
 int open64(const char *path, int flags, ...)
 {

@@ -131,6 +131,7 @@ ssize_t read(int fd, void *buf, size_t n)
     if (!gp_enter(GP_SYM_read)) return real_read(fd, buf, n);
     return do_read(fd, buf, n);
 }
+GP_HOOK_ALIAS(read)
 
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
@@ -161,6 +162,7 @@ ssize_t write(int fd, const void *buf, size_t n)
     } while (done < n);
     return (ssize_t)done;
 }
+GP_HOOK_ALIAS(write)
 
 ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {

@@ -224,7 +224,7 @@ static int do_system(const char *line)
     if (sys_quit.sa_handler != SIG_IGN) sigaddset(&reset, SIGQUIT);
     unlock();
     sig_chld_hold();
-    pthread_sigmask(SIG_BLOCK, NULL, &mask);
+    REAL(pthread_sigmask)(SIG_BLOCK, NULL, &mask);
 
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -311,8 +311,8 @@ FILE *popen(const char *cmd, const char *mode)
     int room = ptab_n < ptab_cap;
     unlock();
     if (!room) {
-        close(fds[0]);
-        close(fds[1]);
+        GP_HOOK(close)(fds[0]);
+        GP_HOOK(close)(fds[1]);
         errno = ENOMEM;
         return NULL;
     }
@@ -321,7 +321,8 @@ FILE *popen(const char *cmd, const char *mode)
      * FD_CLOEXEC) and, as POSIX asks, none of the other popen streams */
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, child, target);
+    if (gp_syms[GP_SYM_posix_spawn_file_actions_adddup2].on) fdt_disown(child); /* as the hook */
+    REAL(posix_spawn_file_actions_adddup2)(&fa, child, target);
     lock();
     for (size_t i = 0; i < ptab_n; i++)
         if (ptab[i].fd != target) posix_spawn_file_actions_addclose(&fa, ptab[i].fd);
@@ -330,17 +331,17 @@ FILE *popen(const char *cmd, const char *mode)
     pid_t pid;
     int r = spawn(0, &pid, "/bin/sh", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    close(child);
+    GP_HOOK(close)(child);
     if (r) {
-        close(parent);
+        GP_HOOK(close)(parent);
         errno = r;
         return NULL;
     }
-    if (!cloexec) fcntl(parent, F_SETFD, 0);
+    if (!cloexec) REAL(fcntl)(parent, F_SETFD, 0);
     FILE *fp = hs_open(parent, rd ? "r" : "w");
     if (!fp) {
         int e = errno;
-        close(parent);
+        GP_HOOK(close)(parent);
         wait_child(pid);
         errno = e;
         return NULL;
@@ -394,7 +395,7 @@ int pclose(FILE *fp)
 {
     pid_t pid = ptab_take(fp);
     if (!pid) return REAL(pclose)(fp);
-    fclose(fp);
+    GP_HOOK(fclose)(fp);
     if (!gp_enter(GP_SYM_pclose)) { /* e.g. from a signal handler: wait natively */
         int status;
         pid_t r;

@@ -40,6 +40,27 @@ static inline __attribute__((always_inline)) int gp_enter(int id)
     return 1;
 }
 
+/* A hook the library calls itself (popen's streams read and write as the
+ * program's calls would, waiting on the hub): through its hidden alias,
+ * bound at link time, never through the exported name (which another
+ * preloaded library may take, and which test 27 finds as a relocation).
+ * GP_HOOK_ALIAS(name) follows the hook's definition; GP_HOOK(name) calls. */
+#define GP_HOOK(name) gp_hook_##name
+#define GP_HOOK_ALIAS(name)                                                                        \
+    extern __typeof__(name) gp_hook_##name                                                         \
+        __attribute__((alias(#name), copy(name), visibility("hidden")));
+#define GP_HOOK_DECL(name)                                                                         \
+    extern __typeof__(name) gp_hook_##name __attribute__((visibility("hidden")));
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+GP_HOOK_DECL(read)
+GP_HOOK_DECL(write)
+GP_HOOK_DECL(close)
+GP_HOOK_DECL(fcntl)
+GP_HOOK_DECL(open)
+GP_HOOK_DECL(fclose)
+
 /* Copies between the program's memory and ours, failing with EFAULT where
  * the kernel would, instead of crashing inside the shim. */
 int gp_copy_in(void *dst, const void *user_src, size_t n);

@@ -127,15 +127,16 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
         sigset_t chld, saved;
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
-        pthread_sigmask(SIG_BLOCK, &chld, &saved);
+        REAL(pthread_sigmask)(SIG_BLOCK, &chld, &saved);
         set_prog(&a);
         int r = apply();
-        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        REAL(pthread_sigmask)(SIG_SETMASK, &saved, NULL);
         if (r) return r;
         hub_child_notify(); /* SIG_IGN may have made a waited child unwaitable */
     }
     return 0;
 }
+GP_HOOK_ALIAS(sigaction)
 
 sighandler_t signal(int sig, sighandler_t h)
 {
@@ -150,7 +151,7 @@ sighandler_t signal(int sig, sighandler_t h)
         errno = EINVAL;
         return SIG_ERR;
     }
-    if (sigaction(sig, &a, &old) < 0) return SIG_ERR;
+    if (GP_HOOK(sigaction)(sig, &a, &old) < 0) return SIG_ERR;
     return old.sa_handler;
 }
 
@@ -174,7 +175,7 @@ int sig_chld_reliable(void)
 {
     if (!managed || !gp_syms[GP_SYM_sigaction].on) return 0;
     sigset_t cur;
-    if (pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0) return 0;
+    if (REAL(pthread_sigmask)(SIG_BLOCK, NULL, &cur) != 0) return 0;
     return !sigismember(&cur, SIGCHLD); /* blocked: the program takes it otherwise */
 }
 
@@ -204,11 +205,11 @@ void sig_chld_release(void)
     sigset_t chld, saved;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    pthread_sigmask(SIG_BLOCK, &chld, &saved);
+    REAL(pthread_sigmask)(SIG_BLOCK, &chld, &saved);
     held = 0;
     siginfo_t si = held_info;
     run_prog(SIGCHLD, &si, NULL);
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    REAL(pthread_sigmask)(SIG_SETMASK, &saved, NULL);
 }
 
 void sig_chld_exec_begin(void)

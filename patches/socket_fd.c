@@ -38,6 +38,7 @@ int close(int fd)
     fdt_forget(fd);
     return raw_close(fd);
 }
+GP_HOOK_ALIAS(close)
 
 int dup(int fd)
 {
@@ -124,6 +125,7 @@ int fcntl(int fd, int cmd, ...)
     va_end(ap);
     return fcntl_call(GP_SYM_fcntl, fd, cmd, arg);
 }
+GP_HOOK_ALIAS(fcntl)
 
 int fcntl64(int fd, int cmd, ...)
 {

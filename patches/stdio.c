@@ -150,12 +150,12 @@ static inline void hs_release(struct hs_hold *k)
 
 static ssize_t hs_read(void *c, char *buf, size_t n)
 {
-    return read(((struct hs *)c)->fd, buf, n); /* the io patch's: waits on the hub */
+    return GP_HOOK(read)(((struct hs *)c)->fd, buf, n); /* the io patch's: waits on the hub */
 }
 
 static ssize_t hs_write(void *c, const char *buf, size_t n)
 {
-    return write(((struct hs *)c)->fd, buf, n);
+    return GP_HOOK(write)(((struct hs *)c)->fd, buf, n);
 }
 
 static int hs_seek(void *c, off64_t *off, int whence)
@@ -185,7 +185,7 @@ static int hs_close(void *c)
     struct hs *h = c;
     hs_unlink(h);
     h->magic = 0;
-    return close(h->fd); /* the hooked close: wakes anyone else waiting on fd */
+    return GP_HOOK(close)(h->fd); /* the hooked close: wakes anyone else waiting on fd */
 }
 
 /* Before glibc closes or reopens the FILE: _IO_file_close_it resets the
@@ -294,7 +294,7 @@ FILE *fdopen(int fd, const char *mode)
         errno = EINVAL;
         return NULL;
     }
-    int fl = fcntl(fd, F_GETFL); /* the program's view */
+    int fl = GP_HOOK(fcntl)(fd, F_GETFL); /* the program's view */
     if (fl < 0) return NULL;
     int want = m.acc & O_ACCMODE;
     if (((fl & O_ACCMODE) == O_RDONLY && want != O_RDONLY) ||
@@ -303,7 +303,7 @@ FILE *fdopen(int fd, const char *mode)
         errno = EINVAL;
         return NULL;
     }
-    if (m.append && !(fl & O_APPEND) && fcntl(fd, F_SETFL, fl | O_APPEND) < 0) return NULL;
+    if (m.append && !(fl & O_APPEND) && GP_HOOK(fcntl)(fd, F_SETFL, fl | O_APPEND) < 0) return NULL;
     /* glibc's "a" stream starts at the end; only ESPIPE is forgiven */
     if (m.append && m.cookie[1] != '+' && lseek64(fd, 0, SEEK_END) < 0 && errno != ESPIPE)
         return NULL;
@@ -322,12 +322,12 @@ static FILE *do_fopen(int id, const char *path, const char *mode)
         parse_mode(mode, &m, 1) < 0 || stat(path, &st) < 0 ||
         !(S_ISFIFO(st.st_mode) || (S_ISCHR(st.st_mode) && major(st.st_rdev) != 1)))
         return real(path, mode);
-    int fd = open(path, m.acc, 0666);
+    int fd = GP_HOOK(open)(path, m.acc, 0666);
     if (fd < 0) return NULL;
     FILE *fp = hs_open(fd, m.cookie);
     if (!fp) {
         int e = errno;
-        close(fd);
+        GP_HOOK(close)(fd);
         errno = e;
     }
     return fp;
@@ -387,6 +387,7 @@ int fclose(FILE *fp)
     }
     return REAL(fclose)(fp);
 }
+GP_HOOK_ALIAS(fclose)
 
 /* fflush(NULL): ours one by one under their locks, then the rest. */
 int fflush(FILE *fp)
@@ -715,7 +716,7 @@ static int dprint_v(int id, int fd, int flag, const char *fmt, va_list ap)
     if (!(m = open_memstream(&s, &len))) return -1;
     int r = flag < 0 ? REAL(vfprintf)(m, fmt, ap) : REAL(__vfprintf_chk)(m, flag, fmt, ap);
     if (REAL(fclose)(m) != 0) r = -1;
-    if (r >= 0 && len && write(fd, s, len) < 0) r = -1;
+    if (r >= 0 && len && GP_HOOK(write)(fd, s, len) < 0) r = -1;
     free(s);
     return r;
 }
@@ -789,7 +790,7 @@ static void hs_fork_child(void)
 /* The io subsystem's set-up (the constructor runs it when io is on). */
 void gp_init_io(void)
 {
-    pthread_atfork(NULL, NULL, hs_fork_child);
+    gp_atfork(NULL, NULL, hs_fork_child);
     if (!gp_sub_on[GP_SUB_thread]) return;
     std_stream(&stdin, 0, "r");
     std_stream(&stdout, 1, "w");

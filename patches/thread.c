@@ -139,7 +139,7 @@ pid_t gth_pid(void)
 
 void gth_thread_init(void)
 {
-    pthread_atfork(NULL, NULL, pid_forget);
+    gp_atfork(NULL, NULL, pid_forget);
 }
 
 /* A spawned greenlet (not a main one, not the hub) is running. */

@@ -147,7 +147,7 @@ static void exc_cleanup(int reason, void *exc)
     (void)reason, (void)exc;
     /* A C++ catch (...) swallowed the unwinding, as glibc puts it: */
     static const char m[] = "FATAL: exception not rethrown\n";
-    if (write(2, m, sizeof m - 1) < 0) abort();
+    gp_write_all(2, m, sizeof m - 1);
     abort();
 }
 

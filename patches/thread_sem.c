@@ -71,7 +71,7 @@ static void forked(void)
 void gth_sem_init(void)
 {
     hub_soon_hook = on_soon;
-    pthread_atfork(NULL, NULL, forked);
+    gp_atfork(NULL, NULL, forked);
 }
 
 /* -1/errno as the sem_* calls return. A cancellation point: acted on at

@@ -297,8 +297,7 @@ static struct rsv_chan *chan_get(struct rsv_conf *conf)
         c = NULL;
     }
     if (c) return c;
-    if (!__atomic_exchange_n(&atfork, 1, __ATOMIC_ACQ_REL))
-        pthread_atfork(NULL, NULL, chan_fork_child);
+    if (!__atomic_exchange_n(&atfork, 1, __ATOMIC_ACQ_REL)) gp_atfork(NULL, NULL, chan_fork_child);
     c = chan_new(conf);
     if (c) {
         __cxa_thread_atexit_impl(chan_at_thread_exit, NULL, &__dso_handle);

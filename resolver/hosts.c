@@ -44,13 +44,13 @@ static void clear(void)
 static void load(void)
 {
     clear();
-    FILE *fp = fopen(_PATH_HOSTS, "rce");
+    FILE *fp = REAL(fopen)(_PATH_HOSTS, "rce");
     if (!fp) return;
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
     int vcap = 0;
-    while ((len = getline(&line, &cap, fp)) > 0) {
+    while ((len = REAL(getline)(&line, &cap, fp)) > 0) {
         /* the files module reads every line, comments too, into the
          * caller's buffer after its 32-byte record, then keeps a pointer
          * per field after the line */
@@ -91,7 +91,7 @@ static void load(void)
         H.v[H.n++] = h;
     }
     free(line);
-    fclose(fp);
+    REAL(fclose)(fp);
 }
 
 static void refresh(void)

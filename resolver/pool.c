@@ -91,9 +91,9 @@ static int spawn(void)
     pthread_attr_init(&a);
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old); /* inherited by the worker */
+    REAL(pthread_sigmask)(SIG_SETMASK, &all, &old); /* inherited by the worker */
     int r = rsv_libc.pthread_create(&t, &a, worker, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&a);
     return r;
 }
@@ -112,8 +112,7 @@ void rsv_pool_run(struct rsv_job *j)
 static void pool_run(struct rsv_job *j)
 {
     hub_remote done;
-    if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL))
-        pthread_atfork(NULL, NULL, fork_child);
+    if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL)) gp_atfork(NULL, NULL, fork_child);
     hub_remote_init(&done);
     if (!done.hub) { /* no hub to wait on */
         run(j);

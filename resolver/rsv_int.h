@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "../hub/hub.h"
+#include "../shim/base/base.h"
 #include "resolver.h"
 
 extern struct rsv_libc rsv_libc;

@@ -172,9 +172,9 @@ const char *rsv_hostalias(const struct rsv_conf *conf, const char *name, char *d
     if (conf->options & RES_NOALIASES) return NULL;
     const char *file = getenv("HOSTALIASES");
     FILE *fp;
-    if (!file || !(fp = fopen(file, "rce"))) return NULL;
+    if (!file || !(fp = REAL(fopen)(file, "rce"))) return NULL;
     buf[sizeof buf - 1] = 0;
-    while (fgets(buf, sizeof buf, fp)) {
+    while (REAL(fgets)(buf, sizeof buf, fp)) {
         for (cp1 = buf; *cp1 && !isspace((unsigned char)*cp1); ++cp1) {
         }
         if (!*cp1) break;
@@ -188,11 +188,11 @@ const char *rsv_hostalias(const struct rsv_conf *conf, const char *name, char *d
             *cp2 = 0;
             strncpy(dst, cp1, siz - 1);
             dst[siz - 1] = 0;
-            fclose(fp);
+            REAL(fclose)(fp);
             return dst;
         }
     }
-    fclose(fp);
+    REAL(fclose)(fp);
     return NULL;
 }
 

@@ -278,7 +278,7 @@ static void gaiconf_init(void)
     ds[0] = (struct scopeentry){htonl(0xa9fe0000), htonl(0xffff0000), 2};
     ds[1] = (struct scopeentry){htonl(0x7f000000), htonl(0xff000000), 2};
     ds[2] = (struct scopeentry){0, 0, 14};
-    FILE *fp = fopen("/etc/gai.conf", "rce");
+    FILE *fp = REAL(fopen)("/etc/gai.conf", "rce");
     if (!fp) return;
     size_t cap = 64, nl = 0, np = 0, ns = 0;
     bool nl0 = false, np0 = false, ns0 = false;
@@ -287,7 +287,7 @@ static void gaiconf_init(void)
     char *line = NULL;
     size_t linelen = 0;
     if (!lv || !pv || !sv) goto done;
-    while (getline(&line, &linelen, fp) > 0) {
+    while (REAL(getline)(&line, &linelen, fp) > 0) {
         char *cp = strchr(line, '#');
         if (cp) *cp = 0;
         cp = line;
@@ -357,7 +357,7 @@ done:
     free(lv);
     free(pv);
     free(sv);
-    fclose(fp);
+    REAL(fclose)(fp);
 }
 
 /* ---- the rules ------------------------------------------------------------------ */

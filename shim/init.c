@@ -26,8 +26,12 @@ static void gp_atexit(void)
     if (gp_stats) gp_stats_exit();
 }
 
+/* Bootstrap: what the constructor calls (allocation, dlsym, the hub's
+ * creation) may re-enter any hook; in a no-wait section those pass straight
+ * to the originals. */
 __attribute__((constructor(101))) static void gp_init(void)
 {
+    hub_tls.nowait++;
     gp_config_load();
     default_stack();
     gp_symtab_init();
@@ -36,7 +40,8 @@ __attribute__((constructor(101))) static void gp_init(void)
     GP_SUBSYSTEMS(GP_RUN_INIT)
 #undef GP_RUN_INIT
     gp_stats_init();
-    if (gp_config.report) gevent_report(2);
+    if (gp_config.report) gp_report(2);
     if (gp_stats) atexit(gp_atexit);
     if (gp_config.dump_signal) hub_dump_on_signal(gp_config.dump_signal);
+    hub_tls.nowait--;
 }

@@ -83,6 +83,7 @@ static volatile sig_atomic_t stats_printed;
 
 static void stats_fatal(int sig)
 {
+    hub_tls.nowait++; /* a signal handler: nothing here waits on the hub */
     if (!stats_printed) {
         stats_printed = 1;
         gp_stats_print();
@@ -95,9 +96,7 @@ static void stats_on_fatal_signals(void)
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGPIPE, SIGALRM};
     /* libc's own sigaction: the signal patch must not take this for the
      * program's handler. */
-    int (*act)(int, const struct sigaction *, struct sigaction *) =
-        (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
-    if (!act) act = sigaction;
+    int (*act)(int, const struct sigaction *, struct sigaction *) = gp_sigaction;
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction old, sa;
         /* Only where the default action would kill silently: a handler or
@@ -151,28 +150,28 @@ void gp_stats_print(void)
     int64_t sns[GP_NSUBS] = {0};
     double up = (double)(hub_now_ns(CLOCK_MONOTONIC) - stats_t0) / 1e9;
 
-    dprintf(2, "%s pid %d, %.3f s since start\n", P, (int)getpid(), up);
-    dprintf(2, "%s %-7s %-20s %12s %12s %12s\n", P, "subsys", "symbol", "calls", "waits",
-            "waited s");
+    gp_dprintf(2, "%s pid %d, %.3f s since start\n", P, (int)getpid(), up);
+    gp_dprintf(2, "%s %-7s %-20s %12s %12s %12s\n", P, "subsys", "symbol", "calls", "waits",
+               "waited s");
     for (int i = 0; i < GP_NSYMS; i++) {
         int s = gp_sym_sub(i);
         scalls[s] += gp_syms[i].calls;
         swaits[s] += gp_syms[i].waits;
         sns[s] += gp_syms[i].wait_ns;
         if (gp_syms[i].calls)
-            dprintf(2, "%s %-7s %-20s %12lu %12lu %12.6f\n", P, gp_sub_names[s], gp_sym_names[i],
-                    gp_syms[i].calls, gp_syms[i].waits, (double)gp_syms[i].wait_ns / 1e9);
+            gp_dprintf(2, "%s %-7s %-20s %12lu %12lu %12.6f\n", P, gp_sub_names[s], gp_sym_names[i],
+                       gp_syms[i].calls, gp_syms[i].waits, (double)gp_syms[i].wait_ns / 1e9);
     }
     for (int s = 0; s < GP_NSUBS; s++)
         if (scalls[s])
-            dprintf(2, "%s %-7s %-20s %12lu %12lu %12.6f\n", P, gp_sub_names[s], "(total)",
-                    scalls[s], swaits[s], (double)sns[s] / 1e9);
+            gp_dprintf(2, "%s %-7s %-20s %12lu %12lu %12.6f\n", P, gp_sub_names[s], "(total)",
+                       scalls[s], swaits[s], (double)sns[s] / 1e9);
     char res[32], deep[32];
     human(hub_stats.peak_stack_bytes, res, sizeof res);
     human(hub_stats.deepest, deep, sizeof deep);
-    dprintf(2,
-            "%s greenlets created %lu, peak alive %lu, switches %lu, parks %lu (%.6f s)\n"
-            "%s stack: peak reserved %s, deepest use seen at a wait %s\n",
-            P, hub_stats.created, hub_stats.peak_alive, hub_stats.switches, hub_stats.parks,
-            (double)hub_stats.parked_ns / 1e9, P, res, deep);
+    gp_dprintf(2,
+               "%s greenlets created %lu, peak alive %lu, switches %lu, parks %lu (%.6f s)\n"
+               "%s stack: peak reserved %s, deepest use seen at a wait %s\n",
+               P, hub_stats.created, hub_stats.peak_alive, hub_stats.switches, hub_stats.parks,
+               (double)hub_stats.parked_ns / 1e9, P, res, deep);
 }

@@ -5,6 +5,7 @@
 #define GP_BASE_H
 
 #include "config.h"
+#include "raw.h"
 #include "sym.h"
 
 #endif

@@ -37,7 +37,7 @@ static void bad(const char *var, const char *val, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    dprintf(2, "gevent_patch: bad %s=\"%s\": %s\n", var, val, why);
+    gp_dprintf(2, "gevent_patch: bad %s=\"%s\": %s\n", var, val, why);
     _exit(2);
 }
 

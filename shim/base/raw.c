@@ -1,0 +1,84 @@
+/* Raw system calls and libc services for the whole library (raw.h). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base.h"
+
+ssize_t gp_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    size_t left = n;
+    while (left > 0) {
+        long r = syscall(SYS_write, fd, p, left);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        p += r;
+        left -= (size_t)r;
+    }
+    return (ssize_t)n;
+}
+
+ssize_t gp_read_all(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    size_t got = 0;
+    while (got < n) {
+        long r = syscall(SYS_read, fd, p + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+int gp_dprintf(int fd, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) return n;
+    if ((size_t)n >= sizeof buf) n = sizeof buf - 1;
+    return gp_write_all(fd, buf, (size_t)n) < 0 ? -1 : n;
+}
+
+ssize_t gp_read_file(const char *path, char *buf, size_t n)
+{
+    if (n == 0) return -1;
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t r = gp_read_all(fd, buf, n - 1);
+    syscall(SYS_close, fd);
+    buf[r > 0 ? r : 0] = 0;
+    return r;
+}
+
+/* What pthread_atfork passes (libc_nonshared.a): this object's handle. */
+extern void *__dso_handle __attribute__((weak, visibility("hidden")));
+
+/* Library constructors register handlers before ours, and before ASan's
+ * in the sanitizer build (instrumented code would fault there): looked up
+ * directly, not instrumented. */
+__attribute__((no_sanitize_address)) int gp_atfork(void (*prepare)(void), void (*parent)(void),
+                                                   void (*child)(void))
+{
+    static int (*real)(void (*)(void), void (*)(void), void (*)(void), void *);
+    if (!real) real = (__typeof__(real))dlsym(RTLD_NEXT, "__register_atfork");
+    return real ? real(prepare, parent, child, __dso_handle) : ENOMEM;
+}
+
+int gp_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    int (*real)(int, const struct sigaction *, struct sigaction *) = gp_real(GP_SYM_sigaction);
+    if (real) return real(sig, act, old);
+    errno = ENOSYS;
+    return -1;
+}
