@@ -74,7 +74,8 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
 TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
              util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd \
-             libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools
+             libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools \
+             mount
 # Only make bench needs these (the original system, for comparison).
 BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp

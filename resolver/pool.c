@@ -27,6 +27,7 @@ static struct {
     int lock;
     struct rsv_job *head, *tail;
     int nworkers, idle;
+    int claimed;   /* idle workers already woken for a job, not yet running */
     unsigned wake; /* futex word */
     int atfork;
 } P;
@@ -72,7 +73,10 @@ static void *worker(void *arg)
         long r = syscall(SYS_futex, &P.wake, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
         int timedout = r < 0 && errno == ETIMEDOUT;
         lock();
-        P.idle--;
+        if (P.claimed > 0)
+            P.claimed--; /* pool_run took us off the idle count */
+        else
+            P.idle--;
         if (timedout && !P.head) {
             P.nworkers--;
             unlock();
@@ -126,8 +130,14 @@ static void pool_run(struct rsv_job *j)
     else
         P.head = j;
     P.tail = j;
+    /* an idle worker is claimed for this job at once, so the next job
+     * starts another worker instead of queueing behind this one */
     int wake = P.idle > 0, start = !wake && P.nworkers < POOL_MAX;
-    if (wake) P.wake++;
+    if (wake) {
+        P.wake++;
+        P.idle--;
+        P.claimed++;
+    }
     if (start) P.nworkers++;
     unlock();
     if (wake) syscall(SYS_futex, &P.wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);

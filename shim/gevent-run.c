@@ -177,16 +177,6 @@ static const struct {
     {"res_nsearch", "blocking: glibc's resolver, not c-ares"},
     {"res_nsend", "blocking: glibc's resolver, not c-ares"},
     {"getaddrinfo_a", "blocking: glibc's resolver on native threads"},
-    {"getpwnam", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getpwnam_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getpwuid", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getpwuid_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getgrnam", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getgrnam_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getgrgid", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getgrgid_r", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"getgrouplist", "maybe: NSS may ask the network (LDAP, SSSD)"},
-    {"initgroups", "maybe: NSS may ask the network (LDAP, SSSD)"},
     {"syscall", "maybe: a raw syscall() (e.g. futex) bypasses every hook"},
 };
 #define NUNCOVERED (sizeof uncovered / sizeof uncovered[0])
