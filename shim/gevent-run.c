@@ -171,11 +171,6 @@ static const struct {
     {"mtx_timedlock", "blocking: C11 mutex"},
     {"cnd_wait", "blocking: C11 condition variable"},
     {"cnd_timedwait", "blocking: C11 condition variable"},
-    {"res_querydomain", "blocking: glibc's resolver, not c-ares"},
-    {"res_send", "blocking: glibc's resolver, not c-ares"},
-    {"res_nquery", "blocking: glibc's resolver, not c-ares"},
-    {"res_nsearch", "blocking: glibc's resolver, not c-ares"},
-    {"res_nsend", "blocking: glibc's resolver, not c-ares"},
     {"getaddrinfo_a", "blocking: glibc's resolver on native threads"},
     {"syscall", "maybe: a raw syscall() (e.g. futex) bypasses every hook"},
 };
