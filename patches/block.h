@@ -5,6 +5,7 @@
 #define GP_BLOCK_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 /* stdio.c: a stream over fd whose reads and writes go through the hooked
  * read and write (they wait on the hub), with fileno giving fd back and a
@@ -18,5 +19,12 @@ int hs_wants_fd(int fd);
 /* flock.c: fcntl(F_SETLKW / F_OFD_SETLKW) waiting on the hub. real is the
  * original fcntl (or fcntl64). */
 int lk_fcntl_wait(int (*real)(int, int, ...), int fd, int cmd, void *arg);
+
+/* fileio.c: GEVENT_FILEIO=thread is on; fio_rw runs the original of id
+ * (read, write, readv, writev) on a worker when fd is a regular file or a
+ * block device, else on the caller. */
+extern int fio_on;
+ssize_t fio_rw(int id, int fd, long a1, long a2);
+long fio_call(void *fn, long a0, long a1, long a2, long a3, long a4, long a5);
 
 #endif

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "fdt.h"
 #include "patch.h"
 
@@ -67,6 +68,18 @@ static int fifo_open(int dirfd, const char *path, int flags, mode_t mode)
     return fd;
 }
 
+/* Not a FIFO to wait for: the original, on a worker with GEVENT_FILEIO=thread
+ * (a path lookup on a slow disk). */
+static int plain_open(int id, int dirfd, const char *path, int flags, mode_t mode, int at)
+{
+    void *fn = gp_real(id);
+    if (fio_on)
+        return at ? (int)fio_call(fn, dirfd, (long)path, flags, mode, 0, 0)
+                  : (int)fio_call(fn, (long)path, flags, mode, 0, 0, 0);
+    return at ? ((openat_fn)fn)(dirfd, path, flags, mode)
+              : ((int (*)(const char *, int, ...))fn)(path, flags, mode);
+}
+
 /* mode is read only when the flags say it was passed, as glibc does. */
 #define OPEN_MODE(flags, last)                                                                     \
     mode_t mode = 0;                                                                               \
@@ -80,8 +93,9 @@ static int fifo_open(int dirfd, const char *path, int flags, mode_t mode)
 int open(const char *path, int flags, ...)
 {
     OPEN_MODE(flags, flags);
-    if (!gp_enter(GP_SYM_open) || !fifo_candidate(AT_FDCWD, path, flags))
-        return REAL(open)(path, flags, mode);
+    if (!gp_enter(GP_SYM_open)) return REAL(open)(path, flags, mode);
+    if (!fifo_candidate(AT_FDCWD, path, flags))
+        return plain_open(GP_SYM_open, AT_FDCWD, path, flags, mode, 0);
     return fifo_open(AT_FDCWD, path, flags, mode);
 }
 GP_HOOK_ALIAS(open)
@@ -89,24 +103,27 @@ GP_HOOK_ALIAS(open)
 int open64(const char *path, int flags, ...)
 {
     OPEN_MODE(flags, flags);
-    if (!gp_enter(GP_SYM_open64) || !fifo_candidate(AT_FDCWD, path, flags))
-        return REAL(open64)(path, flags, mode);
+    if (!gp_enter(GP_SYM_open64)) return REAL(open64)(path, flags, mode);
+    if (!fifo_candidate(AT_FDCWD, path, flags))
+        return plain_open(GP_SYM_open64, AT_FDCWD, path, flags, mode, 0);
     return fifo_open(AT_FDCWD, path, flags, mode);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
     OPEN_MODE(flags, flags);
-    if (!gp_enter(GP_SYM_openat) || !fifo_candidate(dirfd, path, flags))
-        return REAL(openat)(dirfd, path, flags, mode);
+    if (!gp_enter(GP_SYM_openat)) return REAL(openat)(dirfd, path, flags, mode);
+    if (!fifo_candidate(dirfd, path, flags))
+        return plain_open(GP_SYM_openat, dirfd, path, flags, mode, 1);
     return fifo_open(dirfd, path, flags, mode);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
 {
     OPEN_MODE(flags, flags);
-    if (!gp_enter(GP_SYM_openat64) || !fifo_candidate(dirfd, path, flags))
-        return REAL(openat64)(dirfd, path, flags, mode);
+    if (!gp_enter(GP_SYM_openat64)) return REAL(openat64)(dirfd, path, flags, mode);
+    if (!fifo_candidate(dirfd, path, flags))
+        return plain_open(GP_SYM_openat64, dirfd, path, flags, mode, 1);
     return fifo_open(dirfd, path, flags, mode);
 }
 
