@@ -75,7 +75,7 @@ DEPS      := libev-dev libc-ares-dev libboost-context-dev
 TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
              util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd \
              libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools \
-             mount
+             mount liburing-dev
 # Only make bench needs these (the original system, for comparison).
 BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
@@ -142,6 +142,10 @@ $(BUILD)/legacy/libgp_ctor.so: test/legacy/lib/gp_ctor.c
 	$(CC) $(LEGACY_CFLAGS) -fPIC -shared -o $@ $<
 $(BUILD)/legacy/ctor_main: test/legacy/ctor_main.c $(BUILD)/legacy/libgp_ctor.so
 	$(CC) $(LEGACY_CFLAGS) -o $@ $< -L$(BUILD)/legacy -lgp_ctor -Wl,-rpath,'$$ORIGIN'
+# A liburing program (liburing-dev, a test dependency): its own library.
+$(BUILD)/legacy/uring_wait: test/legacy/uring_wait.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LEGACY_CFLAGS) -o $@ $< -luring
 
 # Cleanup by unwinding, as C++ code does it (cleanup attributes).
 $(BUILD)/legacy/sync_unwind: LEGACY_CFLAGS += -fexceptions
