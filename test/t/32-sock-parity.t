@@ -14,7 +14,7 @@ out=$(shim "$L/sock_parity" 2>&1)
 like "$out" "== done" "sock_parity ran to its end under the shim"
 # the symbols it calls are the whole socket, io and select tables
 # (stdio, file locks, FIFOs and IPC hooks are io's too: tests 66-68 call those)
-elsewhere=$(for o in stdio flock fifo ipc fileio; do nm --defined-only "$B/obj/patches/$o.o"; done 2>/dev/null |
+elsewhere=$(for o in stdio flock fifo ipc fileio uring; do nm --defined-only "$B/obj/patches/$o.o"; done 2>/dev/null |
     awk '$2 == "T" {print $3}' | sort)
 want=$(awk -F', *' '/^GP_SYM\(/ && $4 ~ /^(socket|io|select)$/ {print $2}' patches/symbols.def |
     grep -v "^posix_spawn" | sort | comm -23 - <(echo "$elsewhere"))
