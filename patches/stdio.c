@@ -59,6 +59,7 @@ struct hs {
     uint64_t magic;
     FILE *fp;
     int fd;
+    int used;    /* byte I/O went through a hook: the stream is byte-oriented */
     gl_t *owner; /* greenlet lock */
     unsigned cnt;
     hub_wq q;
@@ -93,6 +94,7 @@ static inline struct hs *hs_of(FILE *fp)
  * recursive for the only OS thread there is. */
 static int hs_take(struct hs *h, int try)
 {
+    h->used = 1;
     if (!(h->fp->_flags & _IO_USER_LOCK) || !hub_may_wait()) return 0;
     gl_t *me = gl_self();
     if (!me) return 0;
@@ -750,6 +752,145 @@ int __dprintf_chk(int fd, int flag, const char *fmt, ...)
     return r;
 }
 
+/* glibc's own standard streams we replaced (std_stream, below). */
+static FILE *std_orig[3];
+
+/* ---- wide characters ------------------------------------------------------------ */
+
+/* Our streams are byte streams (fopencookie has no wide side). A wide call
+ * on a standard stream we replaced gives the program glibc's own stream
+ * back for good (whatever we buffered is written first): wide I/O then
+ * works as natively, and blocks the OS thread as before. On another of our
+ * streams (or once byte I/O was done on it, as natively) it fails as glibc
+ * fails on a byte-oriented stream. */
+static FILE *hs_wide(FILE *fp)
+{
+    FILE **slots[3] = {&stdin, &stdout, &stderr};
+    struct hs *h = hs_of(fp);
+    if (!h || h->used) return fp; /* byte-oriented already: glibc's answer */
+    for (int i = 0; i < 3; i++)
+        if (std_orig[i] && *slots[i] == fp) {
+            REAL(fflush)(fp);
+            *slots[i] = std_orig[i];
+            std_orig[i] = NULL;
+            return *slots[i];
+        }
+    return fp;
+}
+
+typedef int (*vwf_fn)(FILE *, const wchar_t *, va_list);
+typedef int (*vwfc_fn)(FILE *, int, const wchar_t *, va_list);
+
+int fwide(FILE *fp, int mode)
+{
+    return REAL(fwide)(mode > 0 ? hs_wide(fp) : fp, mode);
+}
+
+int vfwprintf(FILE *fp, const wchar_t *fmt, va_list ap)
+{
+    return ORIG(vfwprintf, vwf_fn)(hs_wide(fp), fmt, ap);
+}
+
+int __vfwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, va_list ap);
+int __vfwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, va_list ap)
+{
+    return ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(fp), flag, fmt, ap);
+}
+
+int vwprintf(const wchar_t *fmt, va_list ap)
+{
+    return ORIG(vfwprintf, vwf_fn)(hs_wide(stdout), fmt, ap);
+}
+
+int __vwprintf_chk(int flag, const wchar_t *fmt, va_list ap);
+int __vwprintf_chk(int flag, const wchar_t *fmt, va_list ap)
+{
+    return ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(stdout), flag, fmt, ap);
+}
+
+int fwprintf(FILE *fp, const wchar_t *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = ORIG(vfwprintf, vwf_fn)(hs_wide(fp), fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int __fwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, ...);
+int __fwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(fp), flag, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int wprintf(const wchar_t *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = ORIG(vfwprintf, vwf_fn)(hs_wide(stdout), fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int __wprintf_chk(int flag, const wchar_t *fmt, ...);
+int __wprintf_chk(int flag, const wchar_t *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(stdout), flag, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+wint_t fputwc(wchar_t c, FILE *fp)
+{
+    return REAL(fputwc)(c, hs_wide(fp));
+}
+
+wint_t putwc(wchar_t c, FILE *fp)
+{
+    return REAL(putwc)(c, hs_wide(fp));
+}
+
+wint_t putwchar(wchar_t c)
+{
+    return REAL(fputwc)(c, hs_wide(stdout));
+}
+
+int fputws(const wchar_t *s, FILE *fp)
+{
+    return REAL(fputws)(s, hs_wide(fp));
+}
+
+wint_t fgetwc(FILE *fp)
+{
+    return REAL(fgetwc)(hs_wide(fp));
+}
+
+wint_t getwc(FILE *fp)
+{
+    return REAL(getwc)(hs_wide(fp));
+}
+
+wint_t getwchar(void)
+{
+    return REAL(fgetwc)(hs_wide(stdin));
+}
+
+wchar_t *fgetws(wchar_t *s, int n, FILE *fp)
+{
+    return REAL(fgetws)(s, n, hs_wide(fp));
+}
+
+wint_t ungetwc(wint_t c, FILE *fp)
+{
+    return REAL(ungetwc)(c, hs_wide(fp));
+}
+
 /* ---- stdin, stdout, stderr --------------------------------------------------------- */
 
 /* At start-up, each standard stream over a descriptor that can block
@@ -769,6 +910,7 @@ static void std_stream(FILE **slot, int fd, const char *mode)
         return;
     }
     if (fd == 2) REAL(setvbuf)(fp, NULL, _IONBF, 0);
+    std_orig[fd] = old;
     *slot = fp;
     errno = e;
 }

@@ -5,7 +5,7 @@
 # natively; 20 threads printf to a pipe the test reads late while two others
 # play socket ping-pong: every line whole, and the ping-pong goes on.
 . "$(dirname "$0")/../lib.sh"
-plan 9
+plan 10
 
 sampled "$T/n.out" "$L/stdio_lines" 50 10
 native_t=$ELAPSED
@@ -33,3 +33,5 @@ is "$(cat "$T/ps.err")" "$(cat "$T/pn.err")" "shim: the socket ping-pong went on
 # stdin on a pipe: scanf and getline through the shim's stream
 out=$(printf '5 6\n7 8\n' | shim awk '{print $1+$2}' | shim sort -n | shim tr '\n' ' ')
 is "$out" "11 15 " "awk, sort and tr read and write pipes as stdin and stdout under the shim"
+same_native_and_shim "wide-character output on stdout (a pipe) and on a byte-oriented stderr: as native" \
+    "$L/stdio_wide"
