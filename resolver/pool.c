@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <linux/futex.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -53,7 +54,8 @@ static void run(struct rsv_job *j)
 static void *worker(void *arg)
 {
     (void)arg;
-    hub_tls.nowait++; /* for good: this thread never waits on a hub */
+    hub_tls.nowait++;                    /* for good: this thread never waits on a hub */
+    prctl(PR_SET_NAME, "gevent-worker"); /* the shim's own, in ps and /proc */
     lock();
     for (;;) {
         struct rsv_job *j = P.head;
