@@ -27,4 +27,11 @@ extern int fio_on;
 ssize_t fio_rw(int id, int fd, long a1, long a2);
 long fio_call(void *fn, long a0, long a1, long a2, long a3, long a4, long a5);
 
+/* fileio.c's hooks other patches call (a path lookup may wait for the
+ * disk: with GEVENT_FILEIO=thread they run on a worker). */
+#include <sys/stat.h>
+#include "patch.h"
+GP_HOOK_DECL(stat)
+GP_HOOK_DECL(fstatat)
+
 #endif

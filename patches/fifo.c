@@ -35,7 +35,7 @@ static int fifo_candidate(int dirfd, const char *path, int flags)
     if (flags & (O_NONBLOCK | O_PATH | O_DIRECTORY) || (flags & O_ACCMODE) == O_RDWR) return 0;
     if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) return 0;
     int e = errno;
-    int r = fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode);
+    int r = GP_HOOK(fstatat)(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode);
     errno = e;
     return r;
 }

@@ -104,6 +104,7 @@ int stat(const char *path, struct stat *st)
 {
     FIO(stat, int, path, st);
 }
+GP_HOOK_ALIAS(stat)
 
 int stat64(const char *path, struct stat64 *st)
 {
@@ -119,6 +120,7 @@ int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
     FIO(fstatat, int, dirfd, path, st, flags);
 }
+GP_HOOK_ALIAS(fstatat)
 
 int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *st)
 {

@@ -80,7 +80,7 @@ static int nss_remote(int db)
 {
     struct stat st;
     int e = errno;
-    int have = stat("/etc/nsswitch.conf", &st) == 0;
+    int have = REAL(stat)("/etc/nsswitch.conf", &st) == 0;
     rsv_lock(&conf.lock);
     if (!conf.read || !have || st.st_ino != conf.ino || st.st_dev != conf.dev ||
         st.st_mtim.tv_sec != conf.mtime.tv_sec || st.st_mtim.tv_nsec != conf.mtime.tv_nsec) {

@@ -321,7 +321,7 @@ static FILE *do_fopen(int id, const char *path, const char *mode)
     struct hs_mode m;
     struct stat st;
     if (!gp_enter(id) || !gp_sub_on[GP_SUB_thread] || !path || !mode ||
-        parse_mode(mode, &m, 1) < 0 || stat(path, &st) < 0 ||
+        parse_mode(mode, &m, 1) < 0 || GP_HOOK(stat)(path, &st) < 0 ||
         !(S_ISFIFO(st.st_mode) || (S_ISCHR(st.st_mode) && major(st.st_rdev) != 1)))
         return real(path, mode);
     int fd = GP_HOOK(open)(path, m.acc, 0666);

@@ -83,11 +83,9 @@ int io_uring_submit_and_wait(struct io_uring *ring, unsigned wait_nr)
     return w ? w : r;
 }
 
-int io_uring_wait_cqes(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, unsigned wait_nr,
-                       struct __kernel_timespec *ts, sigset_t *sigmask)
+static int wait_cqes(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, unsigned wait_nr,
+                     struct __kernel_timespec *ts)
 {
-    if (!wait_nr || sigmask || !gp_enter(GP_SYM_io_uring_wait_cqes))
-        return REAL(io_uring_wait_cqes)(ring, cqe_ptr, wait_nr, ts, sigmask);
     hub_deadline dl = hub_never();
     if (ts) {
         struct timespec rel = {(time_t)ts->tv_sec, (long)ts->tv_nsec};
@@ -101,12 +99,20 @@ int io_uring_wait_cqes(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, uns
     return ((get_cqe_fn)gp_real(GP_SYM___io_uring_get_cqe))(ring, cqe_ptr, 0, 0, NULL);
 }
 
+int io_uring_wait_cqes(struct io_uring *ring, struct io_uring_cqe **cqe_ptr, unsigned wait_nr,
+                       struct __kernel_timespec *ts, sigset_t *sigmask)
+{
+    if (!wait_nr || sigmask || !gp_enter(GP_SYM_io_uring_wait_cqes))
+        return REAL(io_uring_wait_cqes)(ring, cqe_ptr, wait_nr, ts, sigmask);
+    return wait_cqes(ring, cqe_ptr, wait_nr, ts);
+}
+
 int io_uring_wait_cqe_timeout(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
                               struct __kernel_timespec *ts)
 {
     if (!gp_enter(GP_SYM_io_uring_wait_cqe_timeout))
         return REAL(io_uring_wait_cqe_timeout)(ring, cqe_ptr, ts);
-    return io_uring_wait_cqes(ring, cqe_ptr, 1, ts, NULL);
+    return wait_cqes(ring, cqe_ptr, 1, ts);
 }
 
 #else /* no liburing.h: pass through, with liburing's prototypes in spirit */

@@ -157,7 +157,7 @@ static int cur_lock; /* hubs of several OS threads may ask at once */
 
 static void stat_conf(struct stat *st)
 {
-    if (stat(_PATH_RESCONF, st) != 0) memset(st, 0, sizeof *st);
+    if (REAL(stat)(_PATH_RESCONF, st) != 0) memset(st, 0, sizeof *st);
 }
 
 int rsv_conf_fresh(const struct rsv_conf *c)

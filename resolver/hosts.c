@@ -97,7 +97,7 @@ static void load(void)
 static void refresh(void)
 {
     struct stat st;
-    if (stat(_PATH_HOSTS, &st) != 0) memset(&st, 0, sizeof st);
+    if (REAL(stat)(_PATH_HOSTS, &st) != 0) memset(&st, 0, sizeof st);
     if (H.loaded && st.st_ino == H.st.st_ino && st.st_dev == H.st.st_dev &&
         st.st_size == H.st.st_size && st.st_mtim.tv_sec == H.st.st_mtim.tv_sec &&
         st.st_mtim.tv_nsec == H.st.st_mtim.tv_nsec)
