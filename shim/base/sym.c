@@ -58,8 +58,15 @@ int gp_sym_find(const char *name)
 void gp_symtab_init(void)
 {
     for (int i = 0; i < GP_NSYMS; i++) {
-        if (!gp_syms[i].real) gp_resolve(i);
-        gp_syms[i].on = gp_sym_implemented(i) && gp_sub_on[gp_sym_sub(i)] && gp_syms[i].real;
+        /* Originals outside glibc (liburing's, version LIBURING_*) are
+         * looked up at their first call: the program may not load that
+         * library at all, and a failed dlsym here would malloc its error
+         * message while a preloaded allocator may not be ready for it. */
+        const char *v = gp_sym_info[i].version;
+        int lazy = v[0] && strncmp(v, "GLIBC_", 6) != 0;
+        if (!gp_syms[i].real && !lazy) gp_resolve(i);
+        gp_syms[i].on =
+            gp_sym_implemented(i) && gp_sub_on[gp_sym_sub(i)] && (gp_syms[i].real || lazy);
     }
 }
 
