@@ -91,6 +91,6 @@ const char *gp_sym_off_reason(int id, char *buf, size_t n)
         }
         return buf;
     }
-    if (!gp_syms[id].real) return "not found in libc";
+    if (!gp_syms[id].real && !gp_syms[id].on) return "not found in libc";
     return NULL;
 }
