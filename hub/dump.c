@@ -31,21 +31,10 @@ static const char *state_name(int s)
 
 static void put_where(int fd, const char *what, void *addr)
 {
-    Dl_info di;
+    char buf[300];
     if (!addr) return;
-    if (dladdr(addr, &di) && di.dli_fbase) {
-        const char *mod = di.dli_fname && *di.dli_fname ? di.dli_fname : "?";
-        const char *base = strrchr(mod, '/');
-        base = base ? base + 1 : mod;
-        unsigned long off = (unsigned long)((char *)addr - (char *)di.dli_fbase);
-        if (di.dli_sname && di.dli_saddr)
-            gp_dprintf(fd, "\n      %s %s+0x%lx (%s+0x%lx)", what, di.dli_sname,
-                       (unsigned long)((char *)addr - (char *)di.dli_saddr), base, off);
-        else
-            gp_dprintf(fd, "\n      %s %s+0x%lx", what, base, off);
-    } else {
-        gp_dprintf(fd, "\n      %s %p", what, addr);
-    }
+    gp_where(addr, buf, sizeof buf);
+    gp_dprintf(fd, "\n      %s %s", what, buf);
 }
 
 static void dump_one(int fd, gl_t *g, int64_t now)

@@ -321,4 +321,22 @@ void hub_fork_child(void);
 /* Registers hub_fork_child as a child handler, once. */
 void hub_fork_register(void);
 
+/* ---- the shim's own descriptors (privfd.c) -------------------------------- */
+
+/* libev's descriptors, moved to high close-on-exec slots when created and
+ * out of the way when the program closes or replaces their numbers. */
+int hub_priv_from_libev(const void *ra); /* a return address inside libev */
+int hub_priv_adopt(int fd);              /* a new libev fd: its high slot */
+int hub_priv_is(int fd);                 /* fd is one of ours now */
+int hub_priv_evict(int fd);              /* ours moves elsewhere; 1 if fd was ours */
+int hub_priv_xlate(int fd);              /* libev's number -> where it is now */
+void hub_priv_forget(int fd);            /* libev closed its number fd */
+int hub_priv_list(int *out, int max);    /* where ours are now */
+extern int hub_priv_moved;
+/* In a hook: fd as libev's own call means it (ra: the hook's return address). */
+static inline int hub_priv_fd(int fd, const void *ra)
+{
+    return __builtin_expect(hub_priv_moved, 0) && hub_priv_from_libev(ra) ? hub_priv_xlate(fd) : fd;
+}
+
 #endif

@@ -32,12 +32,11 @@ static struct fdt_chunk *fdt_top[FDT_TOP];
 static int fdt_lk;
 static void lock(void)
 {
-    while (__atomic_exchange_n(&fdt_lk, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&fdt_lk, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+    gp_spin_lock(&fdt_lk);
 }
 static void unlock(void)
 {
-    __atomic_store_n(&fdt_lk, 0, __ATOMIC_RELEASE);
+    gp_spin_unlock(&fdt_lk);
 }
 
 /* fcntl without our own hook (and without dlsym while it is resolving). */

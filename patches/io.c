@@ -129,6 +129,7 @@ static ssize_t do_read(int fd, void *buf, size_t n)
 
 ssize_t read(int fd, void *buf, size_t n)
 {
+    fd = hub_priv_fd(fd, __builtin_return_address(0));
     if (!gp_enter(GP_SYM_read)) return real_read(fd, buf, n);
     return do_read(fd, buf, n);
 }
@@ -146,6 +147,7 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
  * one SO_SNDTIMEO for the whole call. */
 ssize_t write(int fd, const void *buf, size_t n)
 {
+    fd = hub_priv_fd(fd, __builtin_return_address(0));
     if (!gp_enter(GP_SYM_write)) return real_write(fd, buf, n);
     struct fdt *e = io_waitable(fd);
     if (!e) return fio_on ? fio_rw(GP_SYM_write, fd, (long)buf, (long)n) : real_write(fd, buf, n);

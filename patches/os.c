@@ -192,12 +192,11 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
 static int lock_word;
 static void lock(void)
 {
-    while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
-    }
+    gp_spin_lock(&lock_word);
 }
 static void unlock(void)
 {
-    __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+    gp_spin_unlock(&lock_word);
 }
 
 /* glibc's semantics: SIGINT and SIGQUIT ignored in the caller while any

@@ -305,6 +305,7 @@ static int epoll_hubwait(void *c, hub_deadline dl)
 
 int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
+    epfd = hub_priv_fd(epfd, __builtin_return_address(0));
     if (!gp_enter(GP_SYM_epoll_wait) || timeout == 0)
         return REAL(epoll_wait)(epfd, ev, max, timeout);
     struct ectx e = {epfd, ev, max, NULL, 0};
@@ -314,6 +315,7 @@ int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 
 int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *ss)
 {
+    epfd = hub_priv_fd(epfd, __builtin_return_address(0));
     if (!gp_enter(GP_SYM_epoll_pwait) || timeout == 0)
         return REAL(epoll_pwait)(epfd, ev, max, timeout, ss);
     struct ectx e = {epfd, ev, max, ss, 1};

@@ -31,6 +31,13 @@ static int fd_waits_on(int id)
 
 int close(int fd)
 {
+    if (hub_priv_from_libev(__builtin_return_address(0))) { /* libev drops one of its own */
+        int cur = hub_priv_xlate(fd);
+        hub_priv_forget(fd);
+        return raw_close(cur);
+    }
+    /* the program closes the number of one of ours: ours moves away first */
+    if (__builtin_expect(hub_priv_is(fd), 0)) hub_priv_evict(fd);
     if (!fd_waits_on(GP_SYM_close)) return raw_close(fd);
     /* even from the hub: nobody may wait on a dead fd (a signal handler
      * cannot touch the run queue safely; its close goes straight through) */
@@ -54,8 +61,18 @@ static void replacing(int oldfd, int newfd)
     if (oldfd != newfd && fdt_get(oldfd)) hub_fd_closed(newfd);
 }
 
+/* libev re-creating its wake-up fd keeps the number (dup2 onto it); the
+ * program replacing one of ours moves ours away first. */
+static int dup_target(int newfd, const void *ra)
+{
+    if (hub_priv_from_libev(ra)) return hub_priv_xlate(newfd);
+    if (__builtin_expect(hub_priv_is(newfd), 0)) hub_priv_evict(newfd);
+    return newfd;
+}
+
 int dup2(int oldfd, int newfd)
 {
+    newfd = dup_target(newfd, __builtin_return_address(0));
     if (!fd_waits_on(GP_SYM_dup2)) return REAL(dup2)(oldfd, newfd);
     replacing(oldfd, newfd);
     int r = REAL(dup2)(oldfd, newfd);
@@ -65,6 +82,7 @@ int dup2(int oldfd, int newfd)
 
 int dup3(int oldfd, int newfd, int flags)
 {
+    newfd = dup_target(newfd, __builtin_return_address(0));
     if (!fd_waits_on(GP_SYM_dup3)) return REAL(dup3)(oldfd, newfd, flags);
     if (flags == 0 || flags == O_CLOEXEC) replacing(oldfd, newfd);
     int r = REAL(dup3)(oldfd, newfd, flags);
@@ -123,7 +141,7 @@ int fcntl(int fd, int cmd, ...)
     va_start(ap, cmd);
     unsigned long arg = va_arg(ap, unsigned long); /* every argument fits a long */
     va_end(ap);
-    return fcntl_call(GP_SYM_fcntl, fd, cmd, arg);
+    return fcntl_call(GP_SYM_fcntl, hub_priv_fd(fd, __builtin_return_address(0)), cmd, arg);
 }
 GP_HOOK_ALIAS(fcntl)
 
@@ -133,7 +151,7 @@ int fcntl64(int fd, int cmd, ...)
     va_start(ap, cmd);
     unsigned long arg = va_arg(ap, unsigned long);
     va_end(ap);
-    return fcntl_call(GP_SYM_fcntl64, fd, cmd, arg);
+    return fcntl_call(GP_SYM_fcntl64, hub_priv_fd(fd, __builtin_return_address(0)), cmd, arg);
 }
 
 int ioctl(int fd, unsigned long req, ...)

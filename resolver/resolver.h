@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "../shim/base/base.h"
+
 /* ---- set-up (conf.c) ------------------------------------------------------ */
 
 /* Originals the resolver may call: glibc's getaddrinfo for the service
@@ -107,15 +109,14 @@ int rsv_pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 int rsv_pool_hostent(const char *name, const void *addr, socklen_t len, int af, struct hostent *ret,
                      char *buf, size_t buflen, struct hostent **result, int *h_errnop);
 
-/* A spin lock for the few words several hubs may share. */
+/* A spin lock for the few words several hubs may share (the base's). */
 static inline void rsv_lock(int *l)
 {
-    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(l, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+    gp_spin_lock(l);
 }
 static inline void rsv_unlock(int *l)
 {
-    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+    gp_spin_unlock(l);
 }
 
 #endif

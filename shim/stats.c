@@ -32,26 +32,6 @@ static void stats_wait(gl_t *g, int64_t ns)
     gp_syms[(s > 0 ? s : -s) - 1].wait_ns += ns;
 }
 
-/* "name+0xoff (module+0xoff)": the symbol when the module exports it, and
- * always the module offset, which `addr2line -e MODULE OFF` resolves. */
-static void describe_addr(void *addr, char *buf, size_t n)
-{
-    Dl_info di;
-    if (!addr || !dladdr(addr, &di) || !di.dli_fbase) {
-        snprintf(buf, n, "%p", addr);
-        return;
-    }
-    const char *mod = di.dli_fname && *di.dli_fname ? di.dli_fname : "?";
-    const char *base = strrchr(mod, '/');
-    base = base ? base + 1 : mod;
-    unsigned long off = (unsigned long)((char *)addr - (char *)di.dli_fbase);
-    if (di.dli_sname && di.dli_saddr)
-        snprintf(buf, n, "%s+0x%lx (%s+0x%lx)", di.dli_sname,
-                 (unsigned long)((char *)addr - (char *)di.dli_saddr), base, off);
-    else
-        snprintf(buf, n, "%s+0x%lx", base, off);
-}
-
 /* The hub knows nothing of pthreads: the thread patch's record behind a
  * greenlet (g->local) names the start routine the program passed. */
 static void stats_origin(gl_t *g, char *buf, size_t n)
@@ -61,15 +41,15 @@ static void stats_origin(gl_t *g, char *buf, size_t n)
     buf[0] = 0;
     if (g->is_main || g->is_hub) return;
     if (th && th->start) {
-        describe_addr((void *)th->start, a, sizeof a);
+        gp_where((void *)th->start, a, sizeof a);
         if (g->created_ra) {
-            describe_addr(g->created_ra, b, sizeof b);
+            gp_where(g->created_ra, b, sizeof b);
             snprintf(buf, n, "started at %s, created from %s", a, b);
         } else {
             snprintf(buf, n, "started at %s", a);
         }
     } else if (g->created_ra) {
-        describe_addr(g->created_ra, b, sizeof b);
+        gp_where(g->created_ra, b, sizeof b);
         snprintf(buf, n, "created from %s", b);
     }
 }

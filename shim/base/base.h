@@ -7,5 +7,6 @@
 #include "config.h"
 #include "raw.h"
 #include "sym.h"
+#include "util.h"
 
 #endif

@@ -61,6 +61,25 @@ ssize_t gp_read_file(const char *path, char *buf, size_t n)
     return r;
 }
 
+void gp_where(const void *addr, char *buf, size_t n)
+{
+    Dl_info di;
+    if (!addr || !dladdr(addr, &di) || !di.dli_fbase) {
+        snprintf(buf, n, "%p", addr);
+        return;
+    }
+    const char *mod = di.dli_fname && *di.dli_fname ? di.dli_fname : "?";
+    const char *base = mod;
+    for (const char *p = mod; *p; p++)
+        if (*p == '/') base = p + 1;
+    unsigned long off = (unsigned long)((const char *)addr - (char *)di.dli_fbase);
+    if (di.dli_sname && di.dli_saddr)
+        snprintf(buf, n, "%s+0x%lx (%s+0x%lx)", di.dli_sname,
+                 (unsigned long)((const char *)addr - (char *)di.dli_saddr), base, off);
+    else
+        snprintf(buf, n, "%s+0x%lx", base, off);
+}
+
 /* What pthread_atfork passes (libc_nonshared.a): this object's handle. */
 extern void *__dso_handle __attribute__((weak, visibility("hidden")));
 
