@@ -61,6 +61,7 @@ void hub_fork_child(void)
     h->round = 0;
     self->state = GL_RUNNING;
     hub_mask_recount(h);
+    hub_sig_forked(h, self);
     hub_remote_forked(h);
     hub_child_forked();
 }

@@ -82,6 +82,7 @@ void hub_sigmask_set(gl_t *g, uint64_t mask)
     hub_mask_update(h);
     if (g == hub_tls.cur && mask != h->os_mask) os_mask_apply(h, mask);
     h->masks = h->nmasked || h->os_mask;
+    if (__builtin_expect(h->sig_held != NULL, 0)) hub_sig_mask_changed(g);
 }
 
 void hub_sigmask_sync(void)
@@ -269,6 +270,7 @@ static struct hub *hub_create(void)
     int err;
     h->hub_gl = gl_new(h, HUB_STACK, hub_main, h, &err);
     if (!h->hub_gl) goto fail;
+    hub_sig_init(h);
     h->hub_gl->is_hub = 1;
     snprintf(h->hub_gl->name, sizeof h->hub_gl->name, "hub");
     m->hub = h;
@@ -429,6 +431,7 @@ void gl_exit(void)
     struct hub *h = self->hub;
     hub_unlink(h, self);
     self->state = GL_DEAD;
+    if (__builtin_expect(self->sigq != NULL, 0)) hub_sig_orphan(self); /* to another thread */
     if (h->nalive == 0) exit(0); /* the last thread of the process ended */
     self->rq_next = h->dead;
     h->dead = self;
@@ -453,9 +456,11 @@ static void hub_main(void *arg)
     struct hub *h = arg;
     for (;;) {
         hub_reap(h);
+        if (__builtin_expect(hub_sig_due(h), 0)) hub_sig_dispatch(h);
         if (!h->rq_head) {
             if (h->wakers == 0 && h->nparked > 0) hub_would_block_forever();
             ev_run(h->loop, EVRUN_ONCE);
+            if (hub_sig_due(h)) hub_sig_dispatch(h);
             h->round = h->rq_len;
             h->since_poll = 0;
         } else if (h->round == 0) {
@@ -464,6 +469,7 @@ static void hub_main(void *arg)
              * HUB_POLL_EVERY greenlets have run since the last one. */
             if (h->since_poll >= HUB_POLL_EVERY) {
                 ev_run(h->loop, EVRUN_NOWAIT);
+                if (hub_sig_due(h)) hub_sig_dispatch(h);
                 h->since_poll = 0;
             }
             h->round = h->rq_len;

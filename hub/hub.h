@@ -74,6 +74,9 @@ struct gl {
     struct hub_waiter *wq_w; /* while parked on a wait queue */
     struct hub_wq *wq_q;
     char name[16];
+    struct hub_signal *sigq; /* process-directed signals the hub handed to it,
+                                to be raised again while it runs (hub/sig.c) */
+    uint64_t sigwait;        /* signals it waits for in sigwait & co. (signal patch) */
 #ifdef __SANITIZE_ADDRESS__
     const void *asan_lo; /* the OS thread's own stack, for ASan's fiber switches */
     size_t asan_size;
@@ -225,6 +228,47 @@ void hub_sigmask_set(gl_t *g, uint64_t mask);
 /* The OS thread's mask was changed behind the hub's back (a call that
  * bypassed hub_sigmask_set): read it again. */
 void hub_sigmask_sync(void);
+/* ---- process-directed signals (hub/sig.c) -------------------------------- */
+
+/* The kernel gives a process-directed signal (kill, alarm, a child's
+ * SIGCHLD, the terminal's SIGINT) to the OS thread, whichever greenlet runs:
+ * often the hub, waiting in epoll_wait while every greenlet waits. The
+ * signal patch installs its own handler for the signals the program
+ * catches; when it lands where no program thread would take it (the hub
+ * greenlet, or a greenlet that blocks it, during a mask switch), that
+ * handler passes it here. The hub then hands it to one greenlet as the
+ * kernel would choose a thread: the main greenlet if it does not block it,
+ * else one that is waiting, else any that does not block it; that
+ * greenlet's wait is interrupted (EINTR) and the signal is raised again on
+ * the OS thread while it runs (rt_tgsigqueueinfo with the original siginfo),
+ * so the program's handler runs on its stack with the kernel's own
+ * sa_mask, SA_NODEFER and ucontext. A signal nobody accepts is held, as the
+ * kernel keeps it pending, until a greenlet unblocks it.
+ * (A preemption signal of the hub's own, issue 14, must not go through
+ * here: install it with the original sigaction so it never meets the
+ * signal patch's table, and keep it out of every greenlet's mask.) */
+#include <signal.h>
+struct hub_signal {
+    struct hub_signal *next;
+    siginfo_t si;
+};
+/* Async-signal-safe: queues si for the calling OS thread's hub; 0 when the
+ * hub is not armed for it (then run the handler where it landed). */
+int hub_sig_defer(const siginfo_t *si);
+/* Readies the calling thread's hub for hub_sig_defer (once the program
+ * catches a signal). */
+void hub_sig_arm(void);
+/* Takes the first signal handed to the running greenlet g that is in set
+ * (bit sig-1): 1 and *out, or 0. */
+int hub_sig_take(gl_t *g, uint64_t set, siginfo_t *out);
+/* Signals held for the process (nobody accepted them yet), bit sig-1. */
+uint64_t hub_sig_held(void);
+/* Takes a held signal in set: 1 and *out, or 0. */
+int hub_sig_take_held(uint64_t set, siginfo_t *out);
+/* Set by the signal patch: does g run the program's handlers (a program
+ * thread, not one of the shim's own greenlets)? */
+extern int (*hub_sig_eligible)(gl_t *g);
+
 /* ---- work done by other OS threads (hub/remote.c) ------------------------ */
 
 /* A greenlet that hands work to a native thread (a worker pool, a library

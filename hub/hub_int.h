@@ -51,6 +51,11 @@ struct hub {
     uint64_t os_mask, hub_mask;
     unsigned nmasked; /* live greenlets with a non-empty mask */
     unsigned nblock[64];
+    /* sig.c: signals caught on this thread where no program thread takes
+     * them; written by the signal handler, drained by the hub */
+    struct hub_sigring *sigring;
+    ev_async sig_async;
+    struct hub_signal *sig_held; /* accepted by nobody yet */
     /* remote.c: completions posted by other OS threads */
     ev_async remote_async;
     struct hub_remote *remote_head; /* pushed by any thread, drained here */
@@ -73,6 +78,17 @@ static inline int hub_stack_overflowed(gl_t *g)
 }
 void hub_stack_overflow_die(gl_t *g) __attribute__((noreturn));
 void hub_stack_thread_init(void); /* sigaltstack + SIGSEGV reporter */
+
+/* sig.c */
+void hub_sig_init(struct hub *h);     /* at hub creation */
+void hub_sig_dispatch(struct hub *h); /* on the hub: hand deferred signals out */
+static inline int hub_sig_due(struct hub *h)
+{
+    return h->sigring && __atomic_load_n((unsigned *)h->sigring, __ATOMIC_ACQUIRE);
+}
+void hub_sig_orphan(gl_t *g);       /* g is dying: its signals go back */
+void hub_sig_mask_changed(gl_t *g); /* held signals g may take now */
+void hub_sig_forked(struct hub *h, gl_t *self);
 
 /* remote.c: in a fork child, forget what the parent's threads posted */
 void hub_remote_forked(struct hub *h);

@@ -330,6 +330,7 @@ int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
     int r = intr_before(self);
     if (r) return r;
     if (!w) w = &local;
+again:
     w->gl = self;
     w->next = NULL;
     w->prev = q->tail;
@@ -341,8 +342,9 @@ int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
     self->wq_q = q;
     self->wq_w = w;
     wait_begin(self, HUB_W_WQ, (long)q, 0);
-    r = intr_after(gl_park(dl)); /* gl_unpark took us off q, whoever woke us */
-    return r == HUB_RESTART ? 0 : r;
+    r = intr_after(gl_park(dl));      /* gl_unpark took us off q, whoever woke us */
+    if (r == HUB_RESTART) goto again; /* a handler ran: back in the queue, at its end */
+    return r;
 }
 
 void hub_wq_wake(hub_wq *q, hub_waiter *w)

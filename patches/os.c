@@ -85,6 +85,10 @@ static long coop_wait(struct wcall *c)
         int e = hub_child_wait(gen, c->kind == W_ID ? (long)c->id : (long)c->pid, reliable,
                                round < 64 ? round : 64);
         if (e) {
+            /* a handler ran: natively the call still returns the child if
+             * one had changed state when the signal came (the child's own
+             * SIGCHLD interrupts nothing) */
+            if (e == EINTR && (r = try_wait(c)) != 0) break;
             errno = e;
             r = -1;
             break;

@@ -22,11 +22,15 @@
  * Defined by the thread patch (thread_cancel.c). */
 void gp_pending(int id);
 
+/* hub_may_wait() said no: unless a signal handler was left by longjmp
+ * (signal_deliver.c), which ends its no-wait section. */
+int gp_may_wait_slow(void);
+
 /* Always inlined: __builtin_return_address(0) is then the hook's caller,
  * the program's call site the dump shows. */
 static inline __attribute__((always_inline)) int gp_enter(int id)
 {
-    if (!gp_syms[id].on || !hub_may_wait()) return 0;
+    if (!gp_syms[id].on || (!hub_may_wait() && !gp_may_wait_slow())) return 0;
     gl_t *g = hub_tls.cur;
     if (__builtin_expect(gp_stats, 0)) {
         gp_syms[id].calls++;

@@ -14,6 +14,7 @@
 
 #include "fdt.h"
 #include "patch.h"
+#include "signal_int.h"
 
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
 int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *ss,
@@ -62,7 +63,27 @@ static int hub_poll_set(const struct pollfd *fds, nfds_t n, hub_deadline dl)
 }
 
 /* The common loop: try(ctx) asks the kernel without waiting (> 0 ready,
- * < 0 error, 0 nothing), wait(ctx, dl) waits on the hub. */
+ * < 0 error, 0 nothing), wait(ctx, dl) waits on the hub. With a signal
+ * mask (ss) it is the greenlet's for the whole call. */
+static int poll_loop(int (*try)(void *), int (*wait)(void *, hub_deadline), void *ctx,
+                     hub_deadline dl);
+static int masked_loop(int (*try)(void *), int (*wait)(void *, hub_deadline), void *ctx,
+                       hub_deadline dl, const sigset_t *ss)
+{
+    uint64_t old;
+    if (!ss) return poll_loop(try, wait, ctx, dl);
+    int e = gp_sigmask_swap(ss, &old);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    int r = poll_loop(try, wait, ctx, dl);
+    int keep = errno;
+    gp_sigmask_restore(old);
+    errno = keep;
+    return r;
+}
+
 static int poll_loop(int (*try)(void *), int (*wait)(void *, hub_deadline), void *ctx,
                      hub_deadline dl)
 {
@@ -131,7 +152,7 @@ static int do_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, co
         hub_after_ts(&t, &dl);
     }
     struct pctx p = {fds, n, ss};
-    return poll_loop(ppoll_try, poll_wait, &p, dl);
+    return masked_loop(ppoll_try, poll_wait, &p, dl, ss);
 }
 
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *ss)
@@ -226,7 +247,7 @@ static int do_select(struct sctx *s, fd_set *r, fd_set *w, fd_set *x, hub_deadli
             return -1;
         }
     }
-    int ret = poll_loop(select_try, select_wait, s, dl);
+    int ret = masked_loop(select_try, select_wait, s, dl, s->pselect ? s->ss : NULL);
     free(heap);
     return ret;
 }
@@ -320,5 +341,5 @@ int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const si
         return REAL(epoll_pwait)(epfd, ev, max, timeout, ss);
     struct ectx e = {epfd, ev, max, ss, 1};
     hub_deadline dl = timeout < 0 ? hub_never() : hub_after_ns((int64_t)timeout * 1000000);
-    return poll_loop(epoll_try, epoll_hubwait, &e, dl);
+    return masked_loop(epoll_try, epoll_hubwait, &e, dl, ss);
 }

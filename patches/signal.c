@@ -19,6 +19,7 @@
 
 #include "os.h"
 #include "patch.h"
+#include "signal_int.h"
 
 static struct sigaction prog; /* the program's view of SIGCHLD */
 static int managed;           /* our handler is the real one */
@@ -46,13 +47,10 @@ static void run_prog(int sig, siginfo_t *si, void *uc)
         prog.sa_handler = SIG_DFL;
         prog.sa_flags &= ~(SA_SIGINFO | SA_RESETHAND);
     }
-    hub_tls.nowait++;
-    if (p.sa_flags & SA_SIGINFO)
-        p.sa_sigaction(sig, si, uc);
-    else
-        p.sa_handler(sig);
-    hub_tls.nowait--;
-    if (!(p.sa_flags & SA_RESTART) && hub_child_waiters())
+    gp_sig_call(&p, sig, si, uc);
+    /* a native thread ran it: the hub's child waiters owe an EINTR (in a
+     * greenlet, the interrupted wait is the greenlet's own: gp_intr_hook) */
+    if (!hub_tls.cur && !(p.sa_flags & SA_RESTART) && hub_child_waiters())
         __atomic_add_fetch(&intr, 1, __ATOMIC_RELAXED);
 }
 
@@ -61,6 +59,8 @@ static void on_sigchld(int sig, siginfo_t *si, void *uc)
     int e = errno;
     hub_child_notify();
     errno = e;
+    /* landed on the hub: the program's handler runs in a program thread */
+    if (!hold && is_fn(&prog) && gp_sig_elsewhere(sig, si)) return;
     if (hold) {
         if (si) held_info = *si;
         held = 1;
@@ -107,7 +107,8 @@ static void set_prog(const struct sigaction *a)
 
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    if (sig != SIGCHLD) return REAL(sigaction)(sig, act, old);
+    if (sig != SIGCHLD)
+        return gp_sig_handles(sig) ? gp_sig_action(sig, act, old) : REAL(sigaction)(sig, act, old);
     struct sigaction a;
     if (act && gp_copy_in(&a, act, sizeof a) == 0 && is_libev(&a)) {
         if (old) memset(old, 0, sizeof *old);
@@ -123,6 +124,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
         return -1;
     }
     if (act) {
+        if (is_fn(&a) && hub_may_wait()) hub_sig_arm(); /* before the block below */
         /* no SIGCHLD of this thread may see half a view */
         sigset_t chld, saved;
         sigemptyset(&chld);
@@ -140,7 +142,8 @@ GP_HOOK_ALIAS(sigaction)
 
 sighandler_t signal(int sig, sighandler_t h)
 {
-    if (sig != SIGCHLD || !managed || !gp_syms[GP_SYM_signal].on) return REAL(signal)(sig, h);
+    int mine = sig == SIGCHLD ? managed : gp_sig_handles(sig);
+    if (!mine || !gp_syms[GP_SYM_signal].on) return REAL(signal)(sig, h);
     /* glibc's signal() is BSD's: restarting, the signal blocked in its handler */
     struct sigaction a, old;
     memset(&a, 0, sizeof a);
@@ -157,6 +160,8 @@ sighandler_t signal(int sig, sighandler_t h)
 
 void gp_init_signal(void)
 {
+    gp_sig_init();
+    gp_intr_init();
     struct sigaction cur, probe;
     if (REAL(sigaction)(SIGCHLD, NULL, &cur) != 0) return;
     prog = cur; /* SIG_DFL, or SIG_IGN inherited across exec */

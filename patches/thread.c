@@ -114,7 +114,7 @@ int gth_poll_wait(int *backoff_us, hub_deadline dl)
     int64_t ns = (int64_t)*backoff_us * 1000;
     int r = hub_sleep(hub_after_ns(ns < left ? ns : left));
     if (*backoff_us < 5000) *backoff_us *= 2;
-    return r == ECANCELED ? ECANCELED : 0;
+    return r == ECANCELED || r == EINTR ? r : 0; /* EINTR: a handler ran, no SA_RESTART */
 }
 
 static pid_t pid_cache;
@@ -456,6 +456,12 @@ int pthread_detach(pthread_t t)
 #define ONCE_DONE       2
 static hub_wq once_wq;
 
+static void once_undo(void *w)
+{
+    __atomic_store_n((int *)w, 0, __ATOMIC_RELEASE);
+    hub_wq_wake_all(&once_wq);
+}
+
 int pthread_once(pthread_once_t *once, void (*init)(void))
 {
     if (!gp_enter(GP_SYM_pthread_once)) return REAL(pthread_once)(once, init);
@@ -467,7 +473,11 @@ int pthread_once(pthread_once_t *once, void (*init)(void))
             if (!__atomic_compare_exchange_n(w, &v, ONCE_INPROGRESS, 0, __ATOMIC_ACQUIRE,
                                              __ATOMIC_RELAXED))
                 continue;
+            /* cancelled inside init: as if pthread_once had never been
+             * called, and a waiter takes over */
+            pthread_cleanup_push(once_undo, w);
             init();
+            pthread_cleanup_pop(0);
             __atomic_store_n(w, ONCE_DONE, __ATOMIC_RELEASE);
             hub_wq_wake_all(&once_wq);
             return 0;

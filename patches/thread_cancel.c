@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "signal_int.h"
 #include "thread.h"
 
 /* ---- cancellation points -------------------------------------------------- */
@@ -61,7 +62,8 @@ static int cp_class(const struct gth *th, int id)
 
 void gth_update_pending(struct gth *th)
 {
-    if (th->gl) th->gl->pending = (th->sigpending & ~th->gl->sigmask) != 0 || cancel_on(th);
+    if (th->gl)
+        th->gl->pending = (th->sigpending & ~th->gl->sigmask) != 0 || cancel_on(th) || th->gl->sigq;
 }
 
 /* ---- unwinding ------------------------------------------------------------ */
@@ -191,6 +193,7 @@ void gp_pending(int id)
 {
     gl_t *g = hub_tls.cur;
     struct gth *th = g->local;
+    if (g->sigq) gp_sig_run(g); /* process-directed, handed over by the hub */
     if (!th) {
         g->pending = 0;
         return;
@@ -202,13 +205,34 @@ void gp_pending(int id)
     if (cancel_on(th) && id >= 0 && gp_sym_cancel(id) != CP_NONE) act(th);
 }
 
+/* After a handler interrupted call id: wait again? signal(7) by the
+ * restart column of symbols.def; sa_restart: every handler that ran had
+ * SA_RESTART. (RCVTIMEO/SNDTIMEO: as RESTART; the socket timeout case, EINTR
+ * natively, is not told apart.) */
+static int restarts(int id, int sa_restart)
+{
+    if (id < 0) return sa_restart;
+    switch (gp_sym_restart(id)) {
+    case GP_RESTART_NOEINTR:
+        return 1; /* libc waits on (pthread_cond_wait, pthread_mutex_lock...) */
+    case GP_RESTART_NORESTART:
+        return 0;
+    default:
+        return sa_restart;
+    }
+}
+
 static int intr_hook(int code)
 {
     gl_t *g = hub_tls.cur;
     struct gth *th = g ? g->local : NULL;
-    if (!th) return code;
-    int id = op_id(g), restart = 1;
-    if (th->sigpending) restart = gth_deliver(th);
+    int id = g ? op_id(g) : -1, restart = 1;
+    if (g && g->sigq) restart = gp_sig_run(g); /* process-directed signals */
+    if (!th) {
+        if (code == 0 || code == ECANCELED) return code;
+        return restarts(id, restart) ? HUB_RESTART : EINTR;
+    }
+    if (th->sigpending) restart &= gth_deliver(th);
     if (cancel_on(th)) {
         int c = cp_class(th, id);
         if (c == CP_HUB) act(th);
@@ -217,7 +241,13 @@ static int intr_hook(int code)
     if (code == 0) return 0;                   /* before waiting: wait */
     if (code == ECANCELED) return HUB_RESTART; /* nothing to act on (any more) */
     /* EINTR: a signal handler ran; the restart column of symbols.def */
-    return restart && (id < 0 || gp_sym_restart(id) != GP_RESTART_NORESTART) ? HUB_RESTART : EINTR;
+    return restarts(id, restart) ? HUB_RESTART : EINTR;
+}
+
+/* Also the signal patch's, when the thread patch is off. */
+void gp_intr_init(void)
+{
+    hub_intr_hook = intr_hook;
 }
 
 void gp_init_thread(void)

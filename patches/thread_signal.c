@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "signal_int.h"
 #include "thread.h"
 
 /* glibc's internal signals: SIGCANCEL and SIGSETXID */
@@ -73,8 +74,12 @@ int pthread_kill(pthread_t t, int sig)
     if (!self) return ENOMEM;
     if (!th) return ESRCH; /* already joined: as pthread_join says */
     if (other) return REAL(pthread_kill)(t, sig);
-    if (th == self) return REAL(pthread_kill)(REAL(pthread_self)(), sig); /* at once */
     if (sig < 0 || sig >= NSIG || sig == SIG_INTERNAL_LO || sig == SIG_INTERNAL_HI) return EINVAL;
+    /* To itself: at once, unless it blocks sig; then pending for this
+     * greenlet alone (the OS thread's pending set is every greenlet's: a
+     * thread created meanwhile must not see it) */
+    if (th == self && (sig == 0 || !(th->gl->sigmask & (1ull << (sig - 1)))))
+        return REAL(pthread_kill)(REAL(pthread_self)(), sig);
     if (sig == 0 || th->exited || th->exiting) return 0; /* glibc 2.34+: 0 once exited */
     uint64_t bit = 1ull << (sig - 1);
     if (!(th->gl->sigmask & bit) && ignored(sig)) return 0; /* discarded, interrupts nothing */
@@ -84,6 +89,18 @@ int pthread_kill(pthread_t t, int sig)
     /* Parked: the wait is interrupted, the handler runs in th as it wakes,
      * and the call goes on or fails with EINTR as natively (SA_RESTART). */
     if (th->gl->state == GL_PARKED) gl_interrupt(th->gl, EINTR);
+    return 0;
+}
+
+/* raise() is pthread_kill(pthread_self()) inside glibc, out of our reach. */
+int raise(int sig)
+{
+    if (!gp_enter(GP_SYM_raise)) return REAL(raise)(sig);
+    int r = pthread_kill(pthread_self(), sig);
+    if (r) {
+        errno = r;
+        return -1;
+    }
     return 0;
 }
 
@@ -125,6 +142,17 @@ static inline int on(int id)
     return gp_syms[id].on && hub_may_wait();
 }
 
+/* After a mask change: signals sent with pthread_kill while blocked, and
+ * those the hub handed over or held for the process, now perhaps not
+ * blocked, are delivered before the call returns, as natively. */
+static void unblocked(void)
+{
+    gl_t *g = hub_tls.cur;
+    struct gth *th = g->local;
+    if (g->sigq) gp_sig_run(g);
+    if (th && th->sigpending) gth_deliver(th);
+}
+
 int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
     if (!on(GP_SYM_pthread_sigmask)) {
@@ -133,9 +161,7 @@ int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
         return r;
     }
     int r = mask_call(how, set, old);
-    /* signals sent with pthread_kill while blocked, now perhaps not */
-    struct gth *th = hub_tls.cur->local;
-    if (r == 0 && th && th->sigpending) gth_deliver(th);
+    if (r == 0) unblocked();
     return r;
 }
 
@@ -151,8 +177,7 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
         errno = r;
         return -1;
     }
-    struct gth *th = hub_tls.cur->local;
-    if (th && th->sigpending) gth_deliver(th);
+    unblocked();
     return 0;
 }
 
@@ -162,11 +187,16 @@ int sigpending(sigset_t *set)
 {
     int r = REAL(sigpending)(set);
     if (r == 0 && on(GP_SYM_sigpending)) {
-        struct gth *th = hub_tls.cur ? hub_tls.cur->local : NULL;
-        if (th && th->sigpending) {
+        gl_t *g = hub_tls.cur;
+        struct gth *th = g ? g->local : NULL;
+        uint64_t more = hub_sig_held(); /* the process's, held by the hub */
+        if (th) more |= th->sigpending;
+        for (struct hub_signal *s = g ? g->sigq : NULL; s; s = s->next)
+            more |= 1ull << (s->si.si_signo - 1); /* handed to it, not raised yet */
+        if (more) {
             uint64_t w;
             memcpy(&w, set, sizeof w);
-            w |= th->sigpending;
+            w |= more;
             memcpy(set, &w, sizeof w);
         }
     }

@@ -1,0 +1,221 @@
+/* signal: the program's handlers run in the program's threads.
+ *
+ * For every signal the program catches (sigaction/signal with a function)
+ * the real disposition is our trampoline, and the program's disposition is
+ * kept in a table that sigaction reads back, as the kernel would show it.
+ * The trampoline runs on whatever the OS thread runs when the signal comes:
+ *   - a program greenlet that does not block the signal (a signal sent to
+ *     the process while it ran, raise(), a SIGPIPE of its own write, or the
+ *     hub raising a signal again for it): the program's handler runs at
+ *     once on its stack, as natively;
+ *   - the hub greenlet (waiting in epoll_wait while every greenlet waits),
+ *     or a greenlet that blocks it (in the middle of a switch to the hub):
+ *     it is handed to the hub (hub_sig_defer), which picks a greenlet as
+ *     the kernel picks a thread and interrupts its wait; that greenlet
+ *     raises it again on the OS thread with the original siginfo once it
+ *     runs (gp_sig_run), and its call fails with EINTR or goes on as
+ *     signal(7) says for that call under SA_RESTART (gp_intr_hook).
+ * SA_RESETHAND is done here (the kernel would reset the trampoline when the
+ * signal merely passes through the hub); sa_mask, SA_NODEFER, SA_ONSTACK
+ * and SA_RESTART go to the kernel with the trampoline, so the kernel
+ * applies them as for the program's own handler.
+ * Left to the kernel: SIGKILL, SIGSTOP, glibc's internal signals, faults
+ * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS: raised by the
+ * instruction that faults, in the greenlet that runs it; the hub's stack
+ * overflow reporter owns SIGSEGV), and SIGCHLD, which signal.c shares
+ * with the hub's child reaper through the same deferral. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "patch.h"
+#include "signal_int.h"
+
+static struct sigaction prog[65]; /* the program's dispositions, where managed */
+static uint64_t managed;          /* bit sig-1: our trampoline is installed */
+static int glibc_flags;           /* flags glibc adds (SA_RESTORER) */
+
+/* Per OS thread: handlers run (pselect & co. tell a wait that must end),
+ * and whether one of them lacked SA_RESTART. */
+static __thread unsigned ran __attribute__((tls_model("initial-exec")));
+static __thread int ran_norestart __attribute__((tls_model("initial-exec")));
+
+/* Handler frames entered on this thread, to notice one left by longjmp:
+ * the program's handler runs in a no-wait section, which must end even when
+ * the handler jumps out of it (siglongjmp to the program's loop). */
+#define DEPTH 16
+static __thread struct {
+    gl_t *g;
+    char *sp;
+} frames[DEPTH] __attribute__((tls_model("initial-exec")));
+static __thread int nframes __attribute__((tls_model("initial-exec")));
+
+#define BIT(s) (1ull << ((s)-1))
+#define FAULTS                                                                                     \
+    (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS) |         \
+     BIT(SIGKILL) | BIT(SIGSTOP) | BIT(SIGCHLD))
+
+int gp_sig_handles(int sig)
+{
+    return sig >= 1 && sig < 65 && !(FAULTS & BIT(sig)) && (sig < 32 || sig > 33) &&
+           gp_syms[GP_SYM_sigaction].on;
+}
+
+unsigned gp_sig_ran(void)
+{
+    return ran;
+}
+
+int gp_sig_elsewhere(int sig, const siginfo_t *si)
+{
+    gl_t *g = hub_tls.cur;
+    if (!g || !(g->is_hub || (g->sigmask & BIT(sig)))) return 0;
+    return si && hub_sig_defer(si);
+}
+
+void gp_sig_unwound(void)
+{
+    char here;
+    while (nframes > 0 && frames[nframes - 1].g == hub_tls.cur && frames[nframes - 1].sp < &here) {
+        nframes--;
+        hub_tls.nowait--;
+    }
+}
+
+int gp_may_wait_slow(void)
+{
+    if (hub_tls.nowait && nframes) gp_sig_unwound();
+    return hub_may_wait();
+}
+
+void gp_sig_call(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
+{
+    char here;
+    int f = nframes;
+    if (f < DEPTH) {
+        frames[f].g = hub_tls.cur;
+        frames[f].sp = &here;
+        nframes = f + 1;
+    }
+    hub_tls.nowait++; /* hooks the handler calls pass through */
+    ran++;
+    if (!(p->sa_flags & SA_RESTART)) ran_norestart = 1;
+    if (p->sa_flags & SA_SIGINFO)
+        p->sa_sigaction(sig, si, uc);
+    else
+        p->sa_handler(sig);
+    hub_tls.nowait--;
+    if (f < DEPTH) nframes = f;
+}
+
+static void trampoline(int sig, siginfo_t *si, void *uc)
+{
+    int e = errno;
+    if (gp_sig_elsewhere(sig, si)) {
+        errno = e;
+        return;
+    }
+    struct sigaction p = prog[sig];
+    if (p.sa_handler == SIG_DFL || p.sa_handler == SIG_IGN) { /* changed meanwhile */
+        errno = e;
+        return;
+    }
+    if (p.sa_flags & SA_RESETHAND) {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        prog[sig].sa_handler = SIG_DFL;
+        prog[sig].sa_flags &= ~(SA_SIGINFO | SA_RESETHAND);
+        __atomic_and_fetch(&managed, ~BIT(sig), __ATOMIC_RELAXED);
+        REAL(sigaction)(sig, &dfl, NULL);
+    }
+    errno = e;
+    gp_sig_call(&p, sig, si, uc);
+}
+
+int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    struct sigaction a;
+    if (act && gp_copy_in(&a, act, sizeof a)) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (!act && !(managed & BIT(sig))) return REAL(sigaction)(sig, NULL, old);
+    struct sigaction was;
+    int had = (managed & BIT(sig)) != 0;
+    if (had)
+        was = prog[sig];
+    else if (REAL(sigaction)(sig, NULL, &was) != 0)
+        return -1;
+    if (old && gp_copy_out(old, &was, sizeof was)) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (!act) return 0;
+    /* the hub (created here, perhaps: it takes the thread's mask as the main
+     * greenlet's, so before the block below) is ready for the handler */
+    if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN && hub_may_wait()) hub_sig_arm();
+    /* no instance of sig on this thread may see half a view */
+    uint64_t block = BIT(sig), saved;
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &block, &saved, sizeof block);
+    int r;
+    if (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN) {
+        r = REAL(sigaction)(sig, &a, NULL);
+        if (r == 0) __atomic_and_fetch(&managed, ~BIT(sig), __ATOMIC_RELAXED);
+    } else {
+        struct sigaction real;
+        memset(&real, 0, sizeof real);
+        real.sa_sigaction = trampoline;
+        real.sa_mask = a.sa_mask;
+        real.sa_flags = SA_SIGINFO | (a.sa_flags & (SA_NODEFER | SA_ONSTACK | SA_RESTART));
+        if (a.sa_flags & SA_RESETHAND) real.sa_flags |= SA_NODEFER; /* as the kernel's SA_ONESHOT */
+        r = REAL(sigaction)(sig, &real, NULL);
+        if (r == 0) {
+            prog[sig] = a;
+            prog[sig].sa_flags |= glibc_flags;
+            sigdelset(&prog[sig].sa_mask, SIGKILL);
+            sigdelset(&prog[sig].sa_mask, SIGSTOP);
+            __atomic_or_fetch(&managed, BIT(sig), __ATOMIC_RELAXED);
+        }
+    }
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved);
+    return r;
+}
+
+/* Raises again, on the OS thread while g runs, each signal the hub handed
+ * to g that g does not block: the kernel runs the trampoline, which runs
+ * the program's handler here. 1 if every handler that ran has SA_RESTART. */
+int gp_sig_run(gl_t *g)
+{
+    siginfo_t si;
+    ran_norestart = 0;
+    while (hub_sig_take(g, ~g->sigmask, &si))
+        syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), si.si_signo, &si);
+    int restart = !ran_norestart;
+    ran_norestart = 0;
+    return restart;
+}
+
+/* Program threads run handlers; the shim's own greenlets (the resolver's)
+ * never do. */
+static int eligible(gl_t *g)
+{
+    return g->is_main || g->local != NULL;
+}
+
+void gp_sig_init(void)
+{
+    hub_sig_eligible = eligible;
+    struct sigaction probe, cur;
+    memset(&probe, 0, sizeof probe);
+    probe.sa_handler = SIG_IGN;
+    /* learn what glibc adds to sa_flags, on a signal nobody catches yet */
+    if (REAL(sigaction)(SIGURG, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
+        REAL(sigaction)(SIGURG, &probe, NULL) == 0) {
+        struct sigaction back;
+        if (REAL(sigaction)(SIGURG, NULL, &back) == 0) glibc_flags = back.sa_flags & ~SA_SIGINFO;
+        REAL(sigaction)(SIGURG, &cur, NULL);
+    }
+}
