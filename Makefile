@@ -72,7 +72,7 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
-TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
+TEST_DEPS := dpkg-dev gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
              util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd \
              libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools \
              mount liburing-dev
@@ -80,7 +80,7 @@ TEST_DEPS := gcc make procps binutils valgrind curl socat man-db groff-base netc
 BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp
 
-.PHONY: all deps bench-deps check-deps test demo bench soak install uninstall clean format legacy deb FORCE
+.PHONY: posix all deps bench-deps check-deps test demo bench soak install uninstall clean format legacy deb FORCE
 
 all: check-deps $(LIB) $(RUN)
 
@@ -102,6 +102,18 @@ deps bench-deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$need; \
 	else echo "deps: run as root:  apt-get install -y$$need"; exit 1; fi
+	@# make posix fetches the Open POSIX Test Suite with apt-get source:
+	@# source lines (deb-src) next to the binary ones, added when missing
+	@if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then :; \
+	elif [ "$$(id -u)" != 0 ]; then echo "deps: no deb-src source lines (make posix needs them): run make deps as root"; \
+	elif [ -f /etc/apt/sources.list.d/debian.sources ]; then \
+	  echo "deps: enabling deb-src (/etc/apt/sources.list.d/gevent-patch-src.sources)"; \
+	  sed 's/^Types: deb$$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+	    >/etc/apt/sources.list.d/gevent-patch-src.sources && apt-get update -q; \
+	elif [ -f /etc/apt/sources.list ]; then \
+	  echo "deps: enabling deb-src (/etc/apt/sources.list.d/gevent-patch-src.list)"; \
+	  sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >/etc/apt/sources.list.d/gevent-patch-src.list && \
+	  apt-get update -q; fi
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -159,6 +171,11 @@ $(BUILD)/bench/%: bench/%.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lev
 
 legacy: $(LEGACY) $(TOOLS)
+
+# The Open POSIX Test Suite natively and under the shim (about half an hour;
+# not part of make test): test/posix/run.
+posix: all
+	@GP_BUILD=$(BUILD) test/posix/run
 
 test: all $(LEGACY) $(TOOLS)
 	@GP_BUILD=$(BUILD) GP_SANITIZE=$(SANITIZE) test/run

@@ -151,11 +151,6 @@ static struct tab_ent *tab_find(const char *sym)
 static const struct {
     const char *sym, *how;
 } uncovered[] = {
-    {"sigwait", "blocking: waits for a signal"},
-    {"sigwaitinfo", "blocking: waits for a signal"},
-    {"sigtimedwait", "blocking: waits for a signal"},
-    {"sigsuspend", "blocking: waits for a signal"},
-    {"pause", "blocking: waits for a signal"},
     {"epoll_pwait2", "blocking: epoll wait"},
     {"tcdrain", "blocking: waits for tty output to drain"},
     {"splice", "maybe: blocks on a pipe or socket without SPLICE_F_NONBLOCK"},

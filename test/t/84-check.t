@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 plan 15
 # Known blocking calls the shim does not cover (a subset of gevent-run's list).
-BLOCKING="sigwait sigwaitinfo sigtimedwait sigsuspend pause epoll_pwait2 tcdrain
+BLOCKING="epoll_pwait2 tcdrain
 thrd_join mtx_lock cnd_wait"
 # (the res_* family is in the patch table now: --check lists it as covered.)
 
