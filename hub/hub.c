@@ -445,6 +445,19 @@ static void hub_reap(struct hub *h)
     while ((g = h->dead)) {
         h->dead = g->rq_next;
         if (!g->is_main) { /* main's stack is the OS thread's own */
+#ifdef __SANITIZE_ADDRESS__
+            /* The frames still live when it died (start routine, gl_exit,
+             * gl_switch) keep their redzones poisoned: whatever uses these
+             * addresses next would inherit them, the pool's next owner or a
+             * fresh mmap at the same address (ASan leaves the shadow of
+             * unmapped memory as it was): a false stack-buffer-overflow.
+             * ctx is its stack pointer as it switched away for good. */
+            char *sp = g->ctx, *top = g->stack_lo + g->stack_size;
+            if (g->stack_map && sp > g->stack_lo && sp < top) {
+                char *from = sp - g->stack_lo > 4096 ? sp - 4096 : g->stack_lo;
+                __asan_unpoison_memory_region(from, (size_t)(top - from));
+            }
+#endif
             hub_stack_free(g);
             free(g);
         }

@@ -456,9 +456,11 @@ int pthread_detach(pthread_t t)
 #define ONCE_DONE       2
 static hub_wq once_wq;
 
-static void once_undo(void *w)
+void gth_once_undo(struct gth *th)
 {
-    __atomic_store_n((int *)w, 0, __ATOMIC_RELEASE);
+    if (!th->once) return;
+    __atomic_store_n(th->once, 0, __ATOMIC_RELEASE);
+    th->once = NULL;
     hub_wq_wake_all(&once_wq);
 }
 
@@ -474,10 +476,12 @@ int pthread_once(pthread_once_t *once, void (*init)(void))
                                              __ATOMIC_RELAXED))
                 continue;
             /* cancelled inside init: as if pthread_once had never been
-             * called, and a waiter takes over */
-            pthread_cleanup_push(once_undo, w);
+             * called, and a waiter takes over (gth_unwind calls once_undo) */
+            struct gth *th = gth_self();
+            int *outer = th ? th->once : NULL;
+            if (th) th->once = w;
             init();
-            pthread_cleanup_pop(0);
+            if (th) th->once = outer;
             __atomic_store_n(w, ONCE_DONE, __ATOMIC_RELEASE);
             hub_wq_wake_all(&once_wq);
             return 0;

@@ -44,6 +44,7 @@ struct gth {
     uintptr_t base_cfa;  /* unwinding ends at this frame (0: end of stack) */
     struct gth_exc exc;  /* the forced-unwind "exception" */
     uint64_t sigpending; /* pthread_kill'ed signals not delivered yet, bit sig-1 */
+    int *once;           /* the pthread_once_t whose init routine it runs */
 
     /* robust mutexes held (thread_mutex.c), released when it ends */
     void **robust;
@@ -68,6 +69,9 @@ void gth_exit(struct gth *th, void *ret) __attribute__((noreturn));
  * cleanup handlers (pthread_cleanup_push, and C++ destructors on the way
  * when libgcc's unwinder is there), then gth_exit. */
 void gth_unwind(struct gth *th, void *ret) __attribute__((noreturn));
+/* th unwinds out of a pthread_once init routine (cancelled, or
+ * pthread_exit): the once control goes back to "never called". */
+void gth_once_undo(struct gth *th);
 /* Recomputes th->gl->pending from the cancel state and pending signals. */
 void gth_update_pending(struct gth *th);
 /* The robust mutexes th holds are marked owner-dead and their waiters

@@ -168,6 +168,7 @@ static void unwind(struct gth *th)
 
 void gth_unwind(struct gth *th, void *ret)
 {
+    gth_once_undo(th);
     th->exiting = 1;
     th->exit_value = ret;
     if (th->gl) th->gl->pending = 0;

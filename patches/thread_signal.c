@@ -66,9 +66,8 @@ static int ignored(int sig)
            (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH);
 }
 
-int pthread_kill(pthread_t t, int sig)
+static int gkill(pthread_t t, int sig)
 {
-    if (!gp_enter(GP_SYM_pthread_kill)) return REAL(pthread_kill)(t, sig);
     int other;
     struct gth *self = gth_self(), *th = self ? gth_target(t, &other) : NULL;
     if (!self) return ENOMEM;
@@ -92,11 +91,18 @@ int pthread_kill(pthread_t t, int sig)
     return 0;
 }
 
+int pthread_kill(pthread_t t, int sig)
+{
+    if (!gp_enter(GP_SYM_pthread_kill)) return REAL(pthread_kill)(t, sig);
+    return gkill(t, sig);
+}
+
 /* raise() is pthread_kill(pthread_self()) inside glibc, out of our reach. */
 int raise(int sig)
 {
     if (!gp_enter(GP_SYM_raise)) return REAL(raise)(sig);
-    int r = pthread_kill(pthread_self(), sig);
+    struct gth *self = gth_self();
+    int r = self ? gkill(self->self, sig) : ENOMEM;
     if (r) {
         errno = r;
         return -1;
