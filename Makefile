@@ -64,15 +64,29 @@ RUN  := $(BUILD)/gevent-run
 LEGACY_SRCS := $(wildcard test/legacy/*.c)
 LEGACY      := $(LEGACY_SRCS:test/legacy/%.c=$(BUILD)/legacy/%)
 LEGACY_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror -pthread
+# C++ and Rust programs beside them, built from source the same way (g++
+# -std=c++20 -pthread; rustc -O with std only, no cargo): test/legacy/*.cc
+# and test/legacy/*.rs.
+LEGACY_CXX_SRCS := $(wildcard test/legacy/*.cc)
+LEGACY_RS_SRCS  := $(wildcard test/legacy/*.rs)
+LEGACY += $(LEGACY_CXX_SRCS:test/legacy/%.cc=$(BUILD)/legacy/%) \
+          $(LEGACY_RS_SRCS:test/legacy/%.rs=$(BUILD)/legacy/%)
+LEGACY_CXXFLAGS := -std=c++20 -O2 -g -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror -pthread
+RUSTC ?= rustc
+# Debian 12's rustc is 1.63: OnceLock (1.70) only where the compiler has it.
+RUSTFLAGS ?= -O -g $(shell $(RUSTC) --version 2>/dev/null | \
+               awk '{split($$2, v, "."); if (v[1] > 1 || v[2] >= 70) print "--cfg has_oncelock"}')
 # Helpers the tests run beside the programs (a small DNS server).
 TOOLS_SRCS  := $(wildcard test/tools/*.c)
 TOOLS       := $(TOOLS_SRCS:test/tools/%.c=$(BUILD)/tools/%)
 BENCH_SRCS  := $(wildcard bench/*.c)
-BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%) \
+               $(patsubst bench/%.cc,$(BUILD)/bench/%,$(wildcard bench/*.cc)) \
+               $(patsubst bench/%.rs,$(BUILD)/bench/%,$(wildcard bench/*.rs))
 
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
-TEST_DEPS := dpkg-dev gcc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
+TEST_DEPS := dpkg-dev gcc g++ rustc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
              util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd \
              libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools \
              mount liburing-dev
@@ -127,7 +141,7 @@ $(BUILD)/exports.map: patches/symbols.def
 
 $(LIB): $(OBJS) $(BUILD)/exports.map
 	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $(OBJS) -Wl,--version-script=$(BUILD)/exports.map \
-	  -Wl,-z,now -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) $(LIBS)
+	  -Wl,-z,now -Wl,--exclude-libs,ALL -Wl,--wrap=syscall $(BOOST_CONTEXT_A) $(LIBS)
 
 RUN_CC = $(CC) -std=gnu11 -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' \
 	  $(LDFLAGS) -o $@ $(RUN_SRCS) -ldl
@@ -159,6 +173,19 @@ $(BUILD)/legacy/uring_wait: test/legacy/uring_wait.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LEGACY_CFLAGS) -o $@ $< -luring
 
+# The library exports syscall() (patches/futex.c): its own calls go to the
+# kernel directly (__wrap_syscall, hub/sys.c), never into that hook.
+# A futex waiter unwound by cancellation unlinks itself (cleanup attribute).
+$(BUILD)/obj/patches/futex.o: ALLCFLAGS += -fexceptions
+
+$(BUILD)/legacy/%: test/legacy/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(LEGACY_CXXFLAGS) -o $@ $<
+
+$(BUILD)/legacy/%: test/legacy/%.rs
+	@mkdir -p $(dir $@)
+	MAKEFLAGS= $(RUSTC) $(RUSTFLAGS) -o $@ $<
+
 # Cleanup by unwinding, as C++ code does it (cleanup attributes).
 $(BUILD)/legacy/sync_unwind: LEGACY_CFLAGS += -fexceptions
 
@@ -169,6 +196,14 @@ $(BUILD)/tools/%: test/tools/%.c
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $< -lev
+
+$(BUILD)/bench/%: bench/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++20 -O2 -g -Wall -Wextra -Werror -pthread -o $@ $<
+
+$(BUILD)/bench/%: bench/%.rs
+	@mkdir -p $(dir $@)
+	MAKEFLAGS= $(RUSTC) -O -o $@ $<
 
 legacy: $(LEGACY) $(TOOLS)
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/single_threaded.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +338,11 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
     }
     g->local = th;
     th->gl = g;
+    /* The program has more than one thread now, as glibc's pthread_create
+     * would record: libstdc++ skips the hand-shake between a stop_token's
+     * callback and its destructor while this says single-threaded (a
+     * jthread stopped while it waits would never be joined). */
+    __libc_single_threaded = 0;
     inherit_name(g);
     sigset_t ss; /* pthread_attr_setsigmask_np: its mask instead of ours */
     if (attr && pthread_attr_getsigmask_np(attr, &ss) == 0) {

@@ -92,6 +92,8 @@ int gth_deliver(struct gth *th);
 
 /* Semaphores' part of the subsystem's set-up (thread_sem.c). */
 void gth_sem_init(void);
+/* Raw futexes' part (futex.c). */
+void gth_futex_init(void);
 
 /* Owner ids written into lock words: greenlet ids (>= 1<<22) for greenlets,
  * the kernel tid for main greenlets (as glibc writes), so a native thread

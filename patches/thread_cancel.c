@@ -255,6 +255,7 @@ void gp_init_thread(void)
 {
     hub_intr_hook = intr_hook;
     gth_sem_init();
+    gth_futex_init();
     gth_thread_init();
 }
 

@@ -173,7 +173,7 @@ static const struct {
     {"io_uring_submit_and_wait_timeout", "blocking: waits in io_uring_enter, a raw system call"},
     {"__io_uring_sqring_wait", "maybe: waits in io_uring_enter for SQ ring space (SQPOLL)"},
     {"getaddrinfo_a", "blocking: glibc's resolver on native threads"},
-    {"syscall", "maybe: a raw syscall() (e.g. futex) bypasses every hook"},
+    {"syscall", "maybe: only futex waits are cooperative; other blocking numbers block"},
 };
 #define NUNCOVERED (sizeof uncovered / sizeof uncovered[0])
 
