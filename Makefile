@@ -141,7 +141,7 @@ $(BUILD)/exports.map: patches/symbols.def
 
 $(LIB): $(OBJS) $(BUILD)/exports.map
 	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $(OBJS) -Wl,--version-script=$(BUILD)/exports.map \
-	  -Wl,-z,now -Wl,--exclude-libs,ALL -Wl,--wrap=syscall $(BOOST_CONTEXT_A) $(LIBS)
+	  -Wl,-z,now -Wl,--exclude-libs,ALL $(BOOST_CONTEXT_A) $(LIBS)
 
 RUN_CC = $(CC) -std=gnu11 -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(WARN) -DGP_LIBDIR='"$(LIBDIR)"' \
 	  $(LDFLAGS) -o $@ $(RUN_SRCS) -ldl
@@ -173,8 +173,6 @@ $(BUILD)/legacy/uring_wait: test/legacy/uring_wait.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LEGACY_CFLAGS) -o $@ $< -luring
 
-# The library exports syscall() (patches/futex.c): its own calls go to the
-# kernel directly (__wrap_syscall, hub/sys.c), never into that hook.
 # A futex waiter unwound by cancellation unlinks itself (cleanup attribute).
 $(BUILD)/obj/patches/futex.o: ALLCFLAGS += -fexceptions
 

@@ -42,7 +42,7 @@ static void hub_main(void *arg);
 
 static void os_mask_apply(struct hub *h, uint64_t m)
 {
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
+    gp_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
     h->os_mask = m;
 }
 
@@ -90,7 +90,7 @@ void hub_sigmask_sync(void)
     struct hub *h = hub_tls.hub;
     if (!h) return;
     uint64_t m = 0;
-    syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
+    gp_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
     h->os_mask = m;
     h->masks = h->nmasked || h->os_mask;
 }
@@ -289,7 +289,7 @@ static struct hub *hub_create(void)
 #endif
     h->main_gl = m;
     /* the OS thread's own mask becomes its main greenlet's */
-    syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &h->os_mask, sizeof h->os_mask);
+    gp_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &h->os_mask, sizeof h->os_mask);
     m->sigmask = h->os_mask;
     h->masks = h->os_mask != 0;
     hub_link(h, m);

@@ -303,12 +303,6 @@ void hub_remote_init(hub_remote *r);
 void hub_remote_done(hub_remote *r);
 void hub_remote_wait(hub_remote *r);
 
-/* ---- system calls -------------------------------------------------------- */
-
-/* The kernel directly (hub/sys.c): -1/errno like libc's syscall(), which
- * the library's own syscall() calls reach through -Wl,--wrap=syscall. */
-long hub_raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
-
 /* ---- diagnostics --------------------------------------------------------- */
 
 /* Prints every greenlet of this thread's hub and what it waits on. */

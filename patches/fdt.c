@@ -44,7 +44,7 @@ static int raw_fcntl(int fd, int cmd, long arg)
 {
     void *p = gp_real(GP_SYM_fcntl);
     if (p) return ((int (*)(int, int, ...))p)(fd, cmd, arg);
-    return (int)syscall(SYS_fcntl, fd, cmd, arg);
+    return (int)gp_syscall(SYS_fcntl, fd, cmd, arg);
 }
 
 static struct fdt_chunk *chunk(int fd, int create)
@@ -274,7 +274,7 @@ static int wait_ready(int fd, int events, hub_deadline dl)
         fd, (short)((events & HUB_IN ? POLLIN : 0) | (events & HUB_OUT ? POLLOUT : 0)), 0};
     void *rp = gp_real(GP_SYM_poll);
     int n = rp ? ((int (*)(struct pollfd *, nfds_t, int))rp)(&p, 1, 0)
-               : (int)syscall(SYS_poll, &p, 1, 0);
+               : (int)gp_syscall(SYS_poll, &p, 1, 0);
     if (n != 0) return 0; /* ready, or an error the real call will report */
     return fdt_wait(fd, events, dl);
 }

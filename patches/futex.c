@@ -214,13 +214,7 @@ static int fx_seg_cb(struct dl_phdr_info *info, size_t size, void *data)
 static void fx_proc_stat(void)
 {
     char buf[1024];
-    long fd = hub_raw_syscall(SYS_openat, AT_FDCWD, (long)"/proc/self/stat", O_RDONLY | O_CLOEXEC,
-                              0, 0, 0);
-    if (fd < 0) return;
-    long n = hub_raw_syscall(SYS_read, fd, (long)buf, sizeof buf - 1, 0, 0, 0);
-    hub_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
-    if (n <= 0) return;
-    buf[n] = 0;
+    if (gp_read_file("/proc/self/stat", buf, sizeof buf) <= 0) return;
     char *s = strrchr(buf, ')');
     if (!s) return;
     unsigned long start_stack = 0, start_brk = 0;
@@ -255,14 +249,14 @@ void gth_futex_init(void)
 {
     fx_proc_stat();
     dl_iterate_phdr(fx_seg_cb, NULL);
-    pthread_atfork(NULL, NULL, fx_forked);
+    gp_atfork(NULL, NULL, fx_forked);
 }
 
 /* ---- the operations ------------------------------------------------------ */
 
 static long fx_kernel(const uint32_t *ua, int op, long val, long a4, const uint32_t *ua2, long val3)
 {
-    long r = hub_raw_syscall(SYS_futex, (long)ua, op, val, a4, (long)ua2, val3);
+    long r = gp_syscall(SYS_futex, (long)ua, op, val, a4, (long)ua2, val3);
     return r < 0 ? -errno : r;
 }
 
@@ -553,8 +547,7 @@ long syscall(long nr, ...)
     va_end(ap);
     if (nr != SYS_futex || !gp_syms[GP_SYM_syscall].on) {
         long (*real)(long, ...) = gp_real(GP_SYM_syscall);
-        return real ? real(nr, a1, a2, a3, a4, a5, a6)
-                    : hub_raw_syscall(nr, a1, a2, a3, a4, a5, a6);
+        return real ? real(nr, a1, a2, a3, a4, a5, a6) : gp_syscall(nr, a1, a2, a3, a4, a5, a6);
     }
     long r = fx_futex((uint32_t *)a1, (int)a2, (uint32_t)a3, a4, (uint32_t *)a5, (uint32_t)a6);
     if (r < 0) {

@@ -29,13 +29,13 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 static ssize_t real_read(int fd, void *buf, size_t n)
 {
     void *p = gp_real(GP_SYM_read);
-    return p ? ((ssize_t(*)(int, void *, size_t))p)(fd, buf, n) : syscall(SYS_read, fd, buf, n);
+    return p ? ((ssize_t(*)(int, void *, size_t))p)(fd, buf, n) : gp_syscall(SYS_read, fd, buf, n);
 }
 static ssize_t real_write(int fd, const void *buf, size_t n)
 {
     void *p = gp_real(GP_SYM_write);
     return p ? ((ssize_t(*)(int, const void *, size_t))p)(fd, buf, n)
-             : syscall(SYS_write, fd, buf, n);
+             : gp_syscall(SYS_write, fd, buf, n);
 }
 
 struct rw {

@@ -24,7 +24,7 @@ static int real_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
     void *p = gp_real(GP_SYM_poll);
     return p ? ((int (*)(struct pollfd *, nfds_t, int))p)(fds, n, timeout)
-             : (int)syscall(SYS_poll, fds, n, timeout);
+             : (int)gp_syscall(SYS_poll, fds, n, timeout);
 }
 
 /* The hub's wait result as a poll-style return: 0 to ask the kernel again

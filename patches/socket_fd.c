@@ -19,7 +19,7 @@
 static int raw_close(int fd)
 {
     void *p = gp_real(GP_SYM_close);
-    return p ? ((int (*)(int))p)(fd) : (int)syscall(SYS_close, fd);
+    return p ? ((int (*)(int))p)(fd) : (int)gp_syscall(SYS_close, fd);
 }
 
 /* close and dup2 must wake waiters whenever any fd subsystem may wait on
@@ -95,7 +95,7 @@ int dup3(int oldfd, int newfd, int flags)
 static int fcntl_call(int id, int fd, int cmd, unsigned long arg)
 {
     int (*real)(int, int, ...) = (int (*)(int, int, ...))gp_real(id);
-    if (!real) return (int)syscall(SYS_fcntl, fd, cmd, arg);
+    if (!real) return (int)gp_syscall(SYS_fcntl, fd, cmd, arg);
     if (!gp_syms[id].on) return real(fd, cmd, arg);
     switch (cmd) {
     case F_GETFL: {

@@ -75,7 +75,7 @@ _Static_assert(offsetof(struct gmx, kind) == offsetof(pthread_mutex_t, __data.__
 
 static void futex_wake(int *word, int shared)
 {
-    syscall(SYS_futex, word, shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    gp_syscall(SYS_futex, word, shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static int mx_valid(const struct gmx *m)
@@ -124,7 +124,7 @@ static struct khead *khead(void)
     if (!khead_cache) {
         struct khead *h = NULL;
         size_t len;
-        if (syscall(SYS_get_robust_list, 0, &h, &len) == 0 && h &&
+        if (gp_syscall(SYS_get_robust_list, 0, &h, &len) == 0 && h &&
             h->futex_offset == -(long)KENTRY_OFF)
             khead_cache = h;
     }

@@ -183,8 +183,8 @@ int sem_post(sem_t *sem)
     } while (
         !__atomic_compare_exchange_n(&s->data, &d, d + 1, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
     if (NATIVE(d)) /* a native thread or process sleeps in glibc's sem_wait */
-        syscall(SYS_futex, &s->data, FUTEX_WAKE | (FUTEX_PRIVATE_FLAG ^ s->shared), 1, NULL, NULL,
-                0);
+        gp_syscall(SYS_futex, &s->data, FUTEX_WAKE | (FUTEX_PRIVATE_FLAG ^ s->shared), 1, NULL,
+                   NULL, 0);
     if (!s->shared) hub_wq_wake_one(&s->q);
     return 0;
 }

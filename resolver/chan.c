@@ -66,13 +66,13 @@ struct req {
 static ares_socket_t s_socket(int af, int type, int proto, void *d)
 {
     (void)d;
-    int fd = (int)syscall(SYS_socket, af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+    int fd = (int)gp_syscall(SYS_socket, af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
     if (fd >= 0 && type == SOCK_DGRAM) {
         int sz = 1 << 20; /* a burst of answers to hundreds of lookups */
-        syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+        gp_syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     } else if (fd >= 0 && type == SOCK_STREAM) {
         int one = 1;
-        syscall(SYS_setsockopt, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        gp_syscall(SYS_setsockopt, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     return fd;
 }
@@ -81,26 +81,26 @@ static int s_close(ares_socket_t fd, void *d)
 {
     (void)d;
     hub_fd_closed(fd); /* the driver may be parked on it */
-    return (int)syscall(SYS_close, fd);
+    return (int)gp_syscall(SYS_close, fd);
 }
 
 static int s_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len, void *d)
 {
     (void)d;
-    return (int)syscall(SYS_connect, fd, sa, len);
+    return (int)gp_syscall(SYS_connect, fd, sa, len);
 }
 
 static ares_ssize_t s_recvfrom(ares_socket_t fd, void *buf, size_t n, int flags,
                                struct sockaddr *from, ares_socklen_t *fromlen, void *d)
 {
     (void)d;
-    return syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
+    return gp_syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
 }
 
 static ares_ssize_t s_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *d)
 {
     (void)d;
-    return syscall(SYS_writev, fd, iov, n);
+    return gp_syscall(SYS_writev, fd, iov, n);
 }
 
 static const struct ares_socket_functions sockfuncs = {s_socket, s_close, s_connect, s_recvfrom,

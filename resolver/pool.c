@@ -72,7 +72,7 @@ static void *worker(void *arg)
         P.idle++;
         unlock();
         struct timespec ts = {POOL_IDLE_S, 0};
-        long r = syscall(SYS_futex, &P.wake, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
+        long r = gp_syscall(SYS_futex, &P.wake, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
         int timedout = r < 0 && errno == ETIMEDOUT;
         lock();
         if (P.claimed > 0)
@@ -142,7 +142,7 @@ static void pool_run(struct rsv_job *j)
     }
     if (start) P.nworkers++;
     unlock();
-    if (wake) syscall(SYS_futex, &P.wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    if (wake) gp_syscall(SYS_futex, &P.wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     if (start && spawn() != 0) {
         lock();
         P.nworkers--;

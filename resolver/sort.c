@@ -36,12 +36,13 @@ struct in6ai {
 /* One RTM_GET* dump; calls fn for every message of type want. */
 static int nl_dump(int type, int want, void (*fn)(struct nlmsghdr *, void *), void *arg)
 {
-    int fd = (int)syscall(SYS_socket, PF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    int fd = (int)gp_syscall(SYS_socket, PF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) return -1;
     struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
     socklen_t alen = sizeof nl;
     int ok = -1;
-    if (syscall(SYS_bind, fd, &nl, sizeof nl) != 0 || syscall(SYS_getsockname, fd, &nl, &alen) != 0)
+    if (gp_syscall(SYS_bind, fd, &nl, sizeof nl) != 0 ||
+        gp_syscall(SYS_getsockname, fd, &nl, &alen) != 0)
         goto out;
     uint32_t pid = nl.nl_pid;
     struct {
@@ -57,13 +58,13 @@ static int nl_dump(int type, int want, void (*fn)(struct nlmsghdr *, void *), vo
     req.g.rtgen_family = AF_UNSPEC;
     memset(&nl, 0, sizeof nl);
     nl.nl_family = AF_NETLINK;
-    if (syscall(SYS_sendto, fd, &req, sizeof req, 0, &nl, sizeof nl) < 0) goto out;
+    if (gp_syscall(SYS_sendto, fd, &req, sizeof req, 0, &nl, sizeof nl) < 0) goto out;
     char buf[8192] __attribute__((aligned(8)));
     for (int done = 0; !done;) {
         struct iovec iov = {buf, sizeof buf};
         struct msghdr msg = {
             .msg_name = &nl, .msg_namelen = sizeof nl, .msg_iov = &iov, .msg_iovlen = 1};
-        ssize_t n = syscall(SYS_recvmsg, fd, &msg, 0);
+        ssize_t n = gp_syscall(SYS_recvmsg, fd, &msg, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0 || (msg.msg_flags & MSG_TRUNC)) goto out;
         for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
@@ -79,7 +80,7 @@ static int nl_dump(int type, int want, void (*fn)(struct nlmsghdr *, void *), vo
     }
     ok = 0;
 out:
-    syscall(SYS_close, fd);
+    gp_syscall(SYS_close, fd);
     return ok;
 }
 
@@ -533,13 +534,13 @@ static int try_connect(int *fdp, int *afp, struct sockaddr_in6 *src, const struc
 {
     socklen_t sl = sizeof *src;
     for (;;) {
-        if (*fdp != -1 && syscall(SYS_connect, *fdp, addr, alen) == 0 &&
-            syscall(SYS_getsockname, *fdp, src, &sl) == 0)
+        if (*fdp != -1 && gp_syscall(SYS_connect, *fdp, addr, alen) == 0 &&
+            gp_syscall(SYS_getsockname, *fdp, src, &sl) == 0)
             return 1;
         if (errno == EAFNOSUPPORT && *afp == AF_INET6 && family == AF_INET) {
-            if (*fdp != -1) syscall(SYS_close, *fdp);
+            if (*fdp != -1) gp_syscall(SYS_close, *fdp);
             *afp = AF_INET;
-            *fdp = (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_IP);
+            *fdp = (int)gp_syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_IP);
             continue;
         }
         return 0;
@@ -587,12 +588,12 @@ void rsv_sort(struct addrinfo **pai)
         } else {
             r[i].index = 0xffffffffu;
             if (fd == -1 || (af == AF_INET && q->ai_family == AF_INET6)) {
-                if (fd != -1) syscall(SYS_close, fd);
+                if (fd != -1) gp_syscall(SYS_close, fd);
                 af = q->ai_family;
-                fd = (int)syscall(SYS_socket, af, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_IP);
+                fd = (int)gp_syscall(SYS_socket, af, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_IP);
             } else {
                 struct sockaddr sa = {.sa_family = AF_UNSPEC};
-                syscall(SYS_connect, fd, &sa, sizeof sa);
+                gp_syscall(SYS_connect, fd, &sa, sizeof sa);
             }
             if (try_connect(&fd, &af, &r[i].src, q->ai_addr, q->ai_addrlen, q->ai_family)) {
                 r[i].srclen = sizeof r[i].src;
@@ -634,7 +635,7 @@ void rsv_sort(struct addrinfo **pai)
             q->ai_canonname = NULL;
         }
     }
-    if (fd != -1) syscall(SYS_close, fd);
+    if (fd != -1) gp_syscall(SYS_close, fd);
     struct combo c = {r, n};
     qsort_r(order, (size_t)n, sizeof order[0], cmp, &c);
     q = *pai = r[order[0]].dest;

@@ -27,6 +27,12 @@ int gp_dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * NUL-terminated: its length, or -1. */
 ssize_t gp_read_file(const char *path, char *buf, size_t n);
 
+/* The kernel directly, as libc's syscall() but never the shim's own
+ * syscall() hook (patches/futex.c): six long arguments, -1 with errno set
+ * on failure. Every system call the library makes for itself uses this;
+ * async-signal-safe. */
+long gp_syscall(long nr, ...);
+
 /* pthread_atfork for the library's own handlers: glibc's
  * __register_atfork, never the thread patch's hook of that name. Safe from
  * any constructor, before ours or ASan's. */
