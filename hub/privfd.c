@@ -105,7 +105,7 @@ static int is_burned(int fd)
 static long nofile_limit(void)
 {
     struct rlimit rl;
-    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    if (gp_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         return (long)rl.rlim_cur;
     return 1024;
 }
@@ -115,9 +115,9 @@ static long nofile_limit(void)
 static int dup_unburned(int fd, long start)
 {
     for (int tries = 0; tries < 128; tries++) {
-        int n = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, start);
+        int n = (int)gp_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, start);
         if (n < 0 || !is_burned(n)) return n;
-        syscall(SYS_close, n);
+        gp_syscall(SYS_close, n);
         start = n + 1;
     }
     return -1;
@@ -143,9 +143,9 @@ int hub_priv_adopt(int fd)
     int e = errno;
     int hi = high_dup(fd);
     if (hi > fd) {
-        syscall(SYS_close, fd);
+        gp_syscall(SYS_close, fd);
     } else { /* no room up there: it stays where it is */
-        if (hi >= 0) syscall(SYS_close, hi);
+        if (hi >= 0) gp_syscall(SYS_close, hi);
         hi = fd;
     }
     lock();
@@ -184,7 +184,7 @@ int hub_priv_evict(int fd)
     if (i >= 0) {
         burn(fd);
         int n = fresh_dup(fd);
-        if (n < 0) n = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
+        if (n < 0) n = (int)gp_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
         if (n >= 0) {
             burn(n);
             __atomic_store_n(&priv[i].cur1, n + 1, __ATOMIC_RELEASE);

@@ -88,10 +88,10 @@ static int close_around(unsigned first, unsigned last, int flags)
     for (int i = 0; i < n; i++) {
         unsigned o = (unsigned)ours[i];
         if (o < lo || o > last) continue;
-        if (o > lo && syscall(SYS_close_range, lo, o - 1, flags) < 0) return -1;
+        if (o > lo && gp_syscall(SYS_close_range, lo, o - 1, flags) < 0) return -1;
         lo = o + 1;
     }
-    if (lo <= last && syscall(SYS_close_range, lo, last, flags) < 0) return -1;
+    if (lo <= last && gp_syscall(SYS_close_range, lo, last, flags) < 0) return -1;
     return 0;
 }
 
