@@ -221,7 +221,7 @@ void hub_stack_overflow_die(gl_t *g)
 {
     report(g);
     default_action(SIGSEGV);
-    syscall(SYS_tgkill, getpid(), gettid(), SIGSEGV); /* raise() is the thread patch's */
+    gp_syscall(SYS_tgkill, getpid(), gettid(), SIGSEGV); /* raise() is the thread patch's */
     _exit(128 + SIGSEGV);
 }
 

@@ -159,7 +159,7 @@ int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
     if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN && hub_may_wait()) hub_sig_arm();
     /* no instance of sig on this thread may see half a view */
     uint64_t block = BIT(sig), saved;
-    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &block, &saved, sizeof block);
+    gp_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &block, &saved, sizeof block);
     int r;
     if (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN) {
         r = REAL(sigaction)(sig, &a, NULL);
@@ -180,7 +180,7 @@ int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
             __atomic_or_fetch(&managed, BIT(sig), __ATOMIC_RELAXED);
         }
     }
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved);
+    gp_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved);
     return r;
 }
 
@@ -192,7 +192,7 @@ int gp_sig_run(gl_t *g)
     siginfo_t si;
     ran_norestart = 0;
     while (hub_sig_take(g, ~g->sigmask, &si))
-        syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), si.si_signo, &si);
+        gp_syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), si.si_signo, &si);
     int restart = !ran_norestart;
     ran_norestart = 0;
     return restart;

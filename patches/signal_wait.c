@@ -139,14 +139,15 @@ static int take(uint64_t want, siginfo_t *si, hub_deadline dl)
             break;
         }
         if (sfd < 0) {
-            sfd = (int)syscall(SYS_signalfd4, -1, &want, sizeof want, SFD_NONBLOCK | SFD_CLOEXEC);
+            sfd =
+                (int)gp_syscall(SYS_signalfd4, -1, &want, sizeof want, SFD_NONBLOCK | SFD_CLOEXEC);
             if (sfd < 0) {
                 err = errno;
                 break;
             }
         }
         struct signalfd_siginfo f;
-        if (syscall(SYS_read, sfd, &f, sizeof f) == (long)sizeof f) {
+        if (gp_syscall(SYS_read, sfd, &f, sizeof f) == (long)sizeof f) {
             from_sfd(&f, si);
             ret = si->si_signo;
             break;
@@ -176,7 +177,7 @@ static int take(uint64_t want, siginfo_t *si, hub_deadline dl)
     }
     if (sfd >= 0) {
         hub_fd_closed(sfd); /* the number is reused: the hub must forget it */
-        syscall(SYS_close, sfd);
+        gp_syscall(SYS_close, sfd);
     }
     if (ret < 0) errno = err;
     return ret;

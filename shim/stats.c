@@ -69,7 +69,7 @@ static void stats_fatal(int sig)
         stats_printed = 1;
         gp_stats_print();
     }
-    syscall(SYS_tgkill, getpid(), gettid(), sig); /* raise() is a hook of ours */
+    gp_syscall(SYS_tgkill, getpid(), gettid(), sig); /* raise() is a hook of ours */
 }
 
 static void stats_on_fatal_signals(void)
