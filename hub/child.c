@@ -62,11 +62,15 @@ int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
 {
     gl_t *self = gl_self();
     struct hub *h = self->hub;
+    /* Arm the handler's poke before looking at the count: a SIGCHLD that
+     * lands between the caller's WNOHANG try and the arming would otherwise
+     * bump the count without poking anyone, and we would park for good. */
+    int poked = reliable && child_hub_is_me(h);
     if (hub_child_gen() != gen) return 0; /* a SIGCHLD came in meanwhile */
     int r = self->pending && hub_intr_hook ? hub_intr_hook(0) : 0;
     if (r) return r;
     __atomic_add_fetch(&child_waiters, 1, __ATOMIC_RELAXED);
-    if (reliable && child_hub_is_me(h)) {
+    if (poked) {
         /* the wait queue has no waker of its own: the handler is ours */
         hub_waiter w = {0};
         h->wakers++;
