@@ -184,6 +184,14 @@ $(BUILD)/legacy/%: test/legacy/%.rs
 	@mkdir -p $(dir $@)
 	MAKEFLAGS= $(RUSTC) $(RUSTFLAGS) -o $@ $<
 
+# Libraries with thread-local storage that tls_threads dlopens (one before
+# its threads exist, one after).
+TLSMODS := $(BUILD)/legacy/mod/libtlsmod.so $(BUILD)/legacy/mod/libtlsmod2.so
+$(TLSMODS): test/legacy/mod/tlsmod.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
+$(BUILD)/legacy/tls_threads: | $(TLSMODS)
+
 # Cleanup by unwinding, as C++ code does it (cleanup attributes).
 $(BUILD)/legacy/sync_unwind: LEGACY_CFLAGS += -fexceptions
 

@@ -64,6 +64,7 @@ void hub_fork_child(void)
     hub_sig_forked(h, self);
     hub_remote_forked(h);
     hub_child_forked();
+    hub_tcb_forked(h);
 }
 
 /* Also runs before ASan's constructor in the sanitizer build: not instrumented. */

@@ -132,6 +132,11 @@ void gl_switch(gl_t *from, gl_t *to)
     from->herr = h_errno;
     if (__builtin_expect(to->hub->masks, 0)) mask_switch(to->hub, to);
     hub_tls.cur = to;
+    /* The hub runs on the block it finds; a greenlet ending on its own
+     * block leaves it for the OS thread's, so the hub can free it. */
+    void *tcb = to->tcb;
+    if (!tcb && from->state == GL_DEAD && from->tcb_mem) tcb = from->hub->main_gl->tcb;
+    if (tcb && tcb != hub_tcb_cur()) hub_tcb_switch(tcb);
 #ifdef __SANITIZE_ADDRESS__
     void *fake = NULL;
     __sanitizer_start_switch_fiber(from->state == GL_DEAD ? NULL : &fake,
@@ -154,6 +159,7 @@ static void gl_trampoline(transfer_t t)
 #endif
     ((gl_t *)t.data)->ctx = t.fctx;
     gl_t *self = hub_tls.cur;
+    if (self->tcb_mem) hub_tcb_started();
     errno = 0;
     self->fn(self->arg);
     gl_exit();
@@ -174,6 +180,7 @@ static gl_t *gl_new(struct hub *h, size_t stack_size, void (*fn)(void *), void *
     g->id = __atomic_fetch_add(&gl_next_id, 1, __ATOMIC_RELAXED);
     if (g->id == 0) g->id = __atomic_fetch_add(&gl_next_id, 1, __ATOMIC_RELAXED);
     g->wdeadline = HUB_NEVER;
+    g->tcb = h->main_gl ? h->main_gl->tcb : NULL; /* the hub's own: none */
     if (hub_stack_alloc(g, stack_size ? stack_size : hub_default_stack) != 0) {
         free(g);
         *err = EAGAIN;
@@ -278,6 +285,7 @@ static struct hub *hub_create(void)
     m->state = GL_RUNNING;
     m->id = (unsigned)gettid();
     m->wdeadline = HUB_NEVER;
+    m->tcb = hub_tcb_cur();
 #ifdef __SANITIZE_ADDRESS__
     pthread_attr_t a; /* ASan must know the OS stack to switch back to it */
     if (REAL(pthread_getattr_np)(REAL(pthread_self)(), &a) == 0) {
@@ -311,7 +319,7 @@ gl_t *gl_self(void)
     return hub_get() ? hub_tls.cur : NULL;
 }
 
-gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err)
+static gl_t *spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err, int thread)
 {
     struct hub *h = hub_get();
     if (!h) {
@@ -320,12 +328,28 @@ gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err)
     }
     gl_t *g = gl_new(h, stack_size, fn, arg, err);
     if (!g) return NULL;
+    if (thread && hub_tcb_wanted() == HUB_TLS_GREENLET && hub_tcb_new(g)) {
+        hub_stack_free(g);
+        free(g);
+        *err = EAGAIN;
+        return NULL;
+    }
     g->created_ra = hub_tls.cur ? hub_tls.cur->op_ra : NULL; /* for the dump */
     g->sigmask = hub_tls.cur ? hub_tls.cur->sigmask : 0;     /* as a new thread inherits */
     hub_link(h, g);
     g->state = GL_READY;
     hub_rq_push(h, g);
     return g;
+}
+
+gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err)
+{
+    return spawn(stack_size, fn, arg, err, 0);
+}
+
+gl_t *gl_spawn_thread(size_t stack_size, void (*fn)(void *), void *arg, int *err)
+{
+    return spawn(stack_size, fn, arg, err, 1);
 }
 
 unsigned gl_id(gl_t *g)
@@ -458,6 +482,7 @@ static void hub_reap(struct hub *h)
                 __asan_unpoison_memory_region(from, (size_t)(top - from));
             }
 #endif
+            hub_tcb_free(g);
             hub_stack_free(g);
             free(g);
         }

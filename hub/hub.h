@@ -55,6 +55,10 @@ struct gl {
     int state;                  /* enum gl_state */
     int result;                 /* why gl_park returned */
     int err, herr;              /* errno and h_errno while switched out */
+    void *tcb;                  /* the %fs base it runs with: its own thread control block
+                                   (hub/tcb.c) or its OS thread's; NULL for the hub greenlet,
+                                   which runs on whichever block is current */
+    void *tcb_mem;              /* its own block's memory, NULL when it runs on the OS thread's */
     unsigned char is_hub, is_main;
     unsigned char pending; /* the thread patch has something to deliver to it (a
                               cancellation, a signal) at its next patched call */
@@ -117,6 +121,9 @@ gl_t *gl_self(void);
  * next yields or waits. stack_size 0 = the default (hub_default_stack).
  * NULL with *err = EAGAIN (no stack) or ENOMEM. */
 gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err);
+/* The same for a greenlet that is a thread to the program: with its own
+ * thread-local storage and thread control block when hub_tcb_wanted(). */
+gl_t *gl_spawn_thread(size_t stack_size, void (*fn)(void *), void *arg, int *err);
 /* Ends the calling greenlet; its stack and record are released once the hub
  * has switched away. If it was the last greenlet alive, exit(0) is called,
  * as when the last thread of a process exits. */
@@ -302,6 +309,26 @@ typedef struct hub_remote {
 void hub_remote_init(hub_remote *r);
 void hub_remote_done(hub_remote *r);
 void hub_remote_wait(hub_remote *r);
+
+/* ---- thread-local storage per greenlet (hub/tcb.c) ------------------------ */
+
+/* GEVENT_TLS: auto (a block per greenlet when a module other than libc and
+ * the shim's own has TLS), greenlet (always), shared (never: every greenlet
+ * of an OS thread runs on the OS thread's block, as gevent does). */
+enum { HUB_TLS_AUTO, HUB_TLS_GREENLET, HUB_TLS_SHARED };
+extern int hub_tcb_mode; /* HUB_TLS_GREENLET or HUB_TLS_SHARED, for new greenlets */
+void hub_tcb_init(int cfg);
+/* The mode for a thread created now (auto mode looks for TLS modules
+ * dlopen'ed since the last call). */
+int hub_tcb_wanted(void);
+const char *hub_tcb_describe(void);   /* why the mode is what it is */
+const char *hub_tcb_switcher(void);   /* "wrfsbase" or "arch_prctl" */
+extern unsigned long hub_tcb_changes; /* %fs changes so far */
+/* In an ending greenlet with its own block, on that block: thread_local
+ * destructors (before pthread key destructors, as glibc), then the rest of
+ * libc's per-thread clean-up that needs the block (after them). */
+void hub_tcb_dtors(gl_t *g);
+void hub_tcb_freeres(gl_t *g);
 
 /* ---- diagnostics --------------------------------------------------------- */
 

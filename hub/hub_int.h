@@ -69,6 +69,19 @@ void hub_rq_push(struct hub *h, gl_t *g);
 void hub_wq_unlink(gl_t *g); /* off its wait queue, if on one */
 int hub_switch_out(void);    /* park the running greenlet; returns its wake code */
 
+/* tcb.c */
+int hub_tcb_new(gl_t *g);           /* its own block; 0 or ENOMEM */
+void hub_tcb_free(gl_t *g);         /* from the hub, once g is dead */
+void hub_tcb_switch(void *tp);      /* makes tp's block current */
+void hub_tcb_started(void);         /* first thing on a new block */
+void hub_tcb_forked(struct hub *h); /* fork child */
+static inline void *hub_tcb_cur(void)
+{
+    void *p;
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(p));
+    return p;
+}
+
 /* stack.c */
 int hub_stack_alloc(gl_t *g, size_t size);
 void hub_stack_free(gl_t *g);

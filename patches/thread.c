@@ -265,7 +265,9 @@ void gth_exit(struct gth *th, void *ret)
 {
     th->exiting = 1;
     th->gl->pending = 0;
+    hub_tcb_dtors(th->gl); /* thread_local destructors first, as glibc */
     keys_run_destructors(th);
+    hub_tcb_freeres(th->gl);
     gth_robust_release(th);
     free(th->robust);
     th->robust = NULL;
@@ -331,7 +333,7 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
         free(th);
         return EAGAIN;
     }
-    gl_t *g = gl_spawn(stack, gth_main, th, &err);
+    gl_t *g = gl_spawn_thread(stack, gth_main, th, &err);
     if (!g) {
         gth_free(th);
         return EAGAIN;

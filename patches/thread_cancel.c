@@ -257,6 +257,9 @@ void gp_init_thread(void)
     gth_sem_init();
     gth_futex_init();
     gth_thread_init();
+    hub_tcb_init(gp_config.tls == GP_TLS_SHARED     ? HUB_TLS_SHARED
+                 : gp_config.tls == GP_TLS_GREENLET ? HUB_TLS_GREENLET
+                                                    : HUB_TLS_AUTO);
 }
 
 /* ---- the API ---------------------------------------------------------------- */

@@ -40,7 +40,10 @@ __attribute__((constructor(101))) static void gp_init(void)
     GP_SUBSYSTEMS(GP_RUN_INIT)
 #undef GP_RUN_INIT
     gp_stats_init();
-    if (gp_config.report) gp_report(2);
+    if (gp_config.report) {
+        gp_report(2);
+        gp_report_tls(2);
+    }
     if (gp_stats) atexit(gp_atexit);
     if (gp_config.dump_signal) hub_dump_on_signal(gp_config.dump_signal);
     hub_tls.nowait--;

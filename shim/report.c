@@ -16,6 +16,16 @@ void gp_report(int fd)
     }
 }
 
+/* GEVENT_REPORT=1: how the program's thread-local storage is handled. */
+void gp_report_tls(int fd)
+{
+    if (!gp_sub_on[GP_SUB_thread]) return;
+    gp_dprintf(fd, "gevent_patch: thread-local storage: %s (%s)\n",
+               hub_tcb_mode == HUB_TLS_GREENLET ? "per greenlet"
+                                                : "shared by the greenlets of a thread",
+               hub_tcb_describe());
+}
+
 void gevent_report(int fd)
 {
     gp_report(fd);

@@ -171,6 +171,16 @@ void gp_config_load(void)
     }
     /* Checked by the resolver, which knows the address syntax. */
     gp_config.nameservers = secure_getenv("GEVENT_RESOLVER_NAMESERVERS");
+    if ((v = secure_getenv("GEVENT_TLS"))) {
+        if (strcmp(v, "auto") == 0)
+            gp_config.tls = GP_TLS_AUTO;
+        else if (strcmp(v, "greenlet") == 0)
+            gp_config.tls = GP_TLS_GREENLET;
+        else if (strcmp(v, "shared") == 0)
+            gp_config.tls = GP_TLS_SHARED;
+        else
+            bad("GEVENT_TLS", v, "allowed: auto, greenlet, shared");
+    }
     if ((v = secure_getenv("GEVENT_DUMP_SIGNAL")))
         gp_config.dump_signal = parse_signal("GEVENT_DUMP_SIGNAL", v);
 }

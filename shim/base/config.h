@@ -22,7 +22,9 @@ struct gp_config {
     int resolver;            /* enum gp_resolver */
     const char *nameservers; /* GEVENT_RESOLVER_NAMESERVERS, raw */
     int dump_signal;         /* 0: none */
+    int tls;                 /* GEVENT_TLS: enum gp_tls */
 };
+enum gp_tls { GP_TLS_AUTO, GP_TLS_GREENLET, GP_TLS_SHARED };
 extern struct gp_config gp_config;
 
 void gp_config_load(void); /* exits 2 on a bad value */
