@@ -87,7 +87,7 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%) \
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
 TEST_DEPS := dpkg-dev gcc g++ rustc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
-             util-linux dpkg-dev debhelper lintian pkg-config build-essential systemd \
+             util-linux zlib1g-dev dpkg-dev debhelper lintian pkg-config build-essential systemd \
              libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools \
              mount liburing-dev
 # Only make bench needs these (the original system, for comparison).
@@ -159,7 +159,10 @@ FORCE:
 
 $(BUILD)/legacy/%: test/legacy/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LEGACY_CFLAGS) -o $@ $< -lm
+	$(CC) $(LEGACY_CFLAGS) -o $@ $< -lm $(LEGACY_LIBS)
+
+# preemption tests (issue 14): zlib compressing threads
+$(BUILD)/legacy/zecho: LEGACY_LIBS = -lz
 
 # A program whose library's constructor starts threads, opens a socket and
 # resolves a name before main (and before the shim's constructor).

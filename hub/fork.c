@@ -55,6 +55,9 @@ void hub_fork_child(void)
         h->nalive = 0;
     }
     h->rq_head = h->rq_tail = NULL;
+    h->pq_head = h->pq_tail = NULL; /* preempted greenlets are gone too */
+    h->running = self;
+    h->tid = (int)gettid();
     h->nparked = 0;
     h->wakers = 0; /* what counted itself there belonged to the dropped */
     h->rq_len = 0;
@@ -65,6 +68,7 @@ void hub_fork_child(void)
     hub_remote_forked(h);
     hub_child_forked();
     hub_tcb_forked(h);
+    hub_monitor_forked(h);
 }
 
 /* Also runs before ASan's constructor in the sanitizer build: not instrumented. */

@@ -38,7 +38,11 @@ static void hub_main(void *arg);
 
 /* ---- signal masks ---------------------------------------------------------- */
 
-#define MASK_NEVER ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (1ull << 31) | (1ull << 32))
+/* SIGKILL, SIGSTOP, glibc's two internal signals, and, once the monitor
+ * runs, the shim's own preemption signal (hub/monitor.h) */
+uint64_t hub_mask_never =
+    (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (1ull << 31) | (1ull << 32);
+#define MASK_NEVER hub_mask_never
 
 static void os_mask_apply(struct hub *h, uint64_t m)
 {
@@ -303,6 +307,15 @@ static struct hub *hub_create(void)
     hub_link(h, m);
     hub_tls.hub = h;
     hub_tls.cur = m;
+    h->running = m;
+    h->tid = (int)gettid();
+    h->tls = &hub_tls;
+    if (h->tid == getpid()) { /* the process's main thread: its stack ends here */
+        extern void *__libc_stack_end;
+        h->main_top = (uintptr_t)__libc_stack_end;
+    }
+    hub_monitor_add(h);
+    hub_preempt_arm(h);
     struct hub *none = NULL;
     __atomic_compare_exchange_n(&first_hub, &none, h, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     hub_stack_thread_init();
@@ -372,6 +385,16 @@ void hub_rq_push(struct hub *h, gl_t *g)
         h->rq_head = g;
     h->rq_tail = g;
     h->rq_len++;
+}
+
+/* Moves what was queued after `tail` to the front of the run queue. */
+static void hub_rq_front(struct hub *h, gl_t *tail)
+{
+    gl_t *first = tail->rq_next, *last = h->rq_tail;
+    tail->rq_next = NULL;
+    h->rq_tail = tail;
+    last->rq_next = h->rq_head;
+    h->rq_head = first;
 }
 
 static gl_t *hub_rq_pop(struct hub *h)
@@ -493,30 +516,52 @@ static void hub_main(void *arg)
 {
     struct hub *h = arg;
     for (;;) {
+        /* the monitor (hub/monitor.c) tells a held OS thread by this */
+        __atomic_store_n(&h->passes, h->passes + 1, __ATOMIC_RELAXED);
         hub_reap(h);
         if (__builtin_expect(hub_sig_due(h), 0)) hub_sig_dispatch(h);
         if (!h->rq_head) {
-            if (h->wakers == 0 && h->nparked > 0) hub_would_block_forever();
-            ev_run(h->loop, EVRUN_ONCE);
+            if (h->pq_head) { /* only preempted ones: look for I/O, never block */
+                ev_run(h->loop, EVRUN_NOWAIT);
+            } else {
+                if (h->wakers == 0 && h->nparked > 0) hub_would_block_forever();
+                __atomic_store_n(&h->in_loop, 1, __ATOMIC_RELAXED);
+                ev_run(h->loop, EVRUN_ONCE);
+                __atomic_store_n(&h->in_loop, 0, __ATOMIC_RELAXED);
+            }
             if (hub_sig_due(h)) hub_sig_dispatch(h);
+            if (!h->rq_head && h->pq_head) hub_pq_take(h); /* nothing else to run */
             h->round = h->rq_len;
             h->since_poll = 0;
+            h->poll_now = 0;
         } else if (h->round == 0) {
             /* Between rounds, a poll costs a syscall: two greenlets handing
              * a lock back and forth make a round each, so poll only once
-             * HUB_POLL_EVERY greenlets have run since the last one. */
-            if (h->since_poll >= HUB_POLL_EVERY) {
+             * HUB_POLL_EVERY greenlets have run since the last one (or at
+             * once after a preemption or a lone "nothing ready" spinner). */
+            if (h->since_poll >= HUB_POLL_EVERY || h->poll_now) {
+                gl_t *tail = h->rq_tail;
                 ev_run(h->loop, EVRUN_NOWAIT);
                 if (hub_sig_due(h)) hub_sig_dispatch(h);
                 h->since_poll = 0;
+                /* after a preemption, what the poll woke runs first (Go's
+                 * runnext): an echo reply does not queue behind greenlets
+                 * that may all be CPU-bound */
+                if (h->poll_now == 2 && tail && tail != h->rq_tail) hub_rq_front(h, tail);
+                h->poll_now = 0;
             }
+            /* preempted greenlets run when nothing else is ready, or
+             * once HUB_POLL_EVERY others have run: never starved */
+            if (h->pq_head && h->since_pq >= HUB_POLL_EVERY) hub_pq_take(h);
             h->round = h->rq_len;
         }
         gl_t *g = hub_rq_pop(h);
         if (g) {
             h->round--;
             h->since_poll++;
+            h->since_pq++;
             g->state = GL_RUNNING;
+            h->running = g;
             gl_switch(h->hub_gl, g);
         }
     }

@@ -102,6 +102,8 @@ struct hub_tls {
     struct hub *hub;
     int nowait;
     int booting; /* the hub is being made (hub_get) */
+    int preempt; /* GEVENT_PREEMPT: the running greenlet has used up its slice
+                    (set by the monitor thread; see hub_preempt_point) */
 };
 extern __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
 
@@ -161,6 +163,22 @@ extern int (*hub_intr_hook)(int code);
 
 /* Cooperative yield: run every other ready greenlet once, then come back. */
 void hub_yield(void);
+/* A patched call is about to answer "nothing is ready" without waiting (a
+ * zero-timeout poll returning 0, EAGAIN on a non-blocking fd, EBUSY from a
+ * trylock, WNOHANG finding no child...): a thread spinning on it must let
+ * the others run. Yields when another greenlet is ready; when none is,
+ * returns at once (a few ns) and only every so often lets the hub poll
+ * without blocking, so I/O and timers still come in. errno is kept. */
+void hub_nothing_ready(void);
+
+/* GEVENT_PREEMPT: the running greenlet has had its time slice (the monitor
+ * thread raised hub_tls.preempt): switch it out at this patched call. */
+void hub_preempt_yield(void);
+static inline void hub_preempt_point(void)
+{
+    if (__builtin_expect(hub_tls.preempt, 0)) hub_preempt_yield();
+}
+
 /* Sleep until dl. 0, or the interrupt code. */
 int hub_sleep(hub_deadline dl);
 
@@ -367,6 +385,31 @@ extern void (*hub_origin_hook)(gl_t *g, char *buf, size_t n);
 /* Makes signo print hub_dump(2) of this thread's hub: the handler only pokes
  * the loop (ev_async), the hub greenlet prints when it next runs. 0 or errno. */
 int hub_dump_on_signal(int signo);
+
+/* ---- starvation: the monitor and preemption (hub/monitor.c, preempt.c) --- */
+
+/* Starts the monitor thread ("gevent-monitor", a native thread made with
+ * create, the original pthread_create): report_ms > 0 prints a report when
+ * a greenlet has held a hub's OS thread that long (GEVENT_MONITOR);
+ * slice_ms > 0 preempts a greenlet that has run that long (GEVENT_PREEMPT).
+ * 0, or an errno value. */
+#include <pthread.h>
+int hub_monitor_start(unsigned report_ms, unsigned slice_ms,
+                      int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                                    void *));
+/* Counters for GEVENT_STATS. */
+struct hub_monitor_stats {
+    unsigned long reports;     /* monitor reports printed */
+    unsigned long preemptions; /* greenlets switched out for their time slice */
+    unsigned long at_calls;    /* ... at a patched call */
+    unsigned long at_signals;  /* ... from the preemption signal */
+    unsigned long slices;      /* time slices that ran out */
+};
+extern struct hub_monitor_stats hub_monitor_stats;
+/* Calls fn(a, b, c) and returns its result, marking on the stack where the
+ * program's own frames begin: a greenlet's start routine must be called
+ * through it to be preemptible from the signal (preempt.c). */
+void *hub_call_base(void *fn, void *a, void *b, void *c);
 
 /* ---- children and fork (hub/child.c, hub/fork.c; the os and signal
  * patches) ------------------------------------------------------------------ */

@@ -60,6 +60,29 @@ struct hub {
     ev_async remote_async;
     struct hub_remote *remote_head; /* pushed by any thread, drained here */
     int remote_on;                  /* remote_async started */
+    /* starvation (preempt.c, monitor.c) */
+    unsigned idle_spins;        /* lone "nothing ready" answers (preempt.c) */
+    uint64_t idle_tsc;          /* TSC at the last poll they asked for */
+    unsigned char poll_now;     /* poll before the next round, whatever since_poll says */
+    unsigned char in_loop;      /* waiting in the loop: idle, not held by a greenlet */
+    unsigned long passes;       /* bumped per scheduling pass; read by the monitor */
+    gl_t *running;              /* the greenlet the hub last switched to */
+    gl_t *pq_head, *pq_tail;    /* preempted greenlets: they run when nothing else is ready */
+    unsigned since_pq;          /* greenlets run since one was taken from pq */
+    int tid;                    /* the OS thread's, for the monitor */
+    uintptr_t main_top;         /* top of the OS thread's own stack, when known */
+    unsigned long preempt_pass; /* passes when the slice ran out (preempt.c) */
+    unsigned long tick_passes;  /* passes at the last CPU-time tick */
+    int64_t tick_cpu;           /* the OS thread's CPU time then */
+    int64_t slice_cpu;          /* ... when the running greenlet's slice began */
+    int slice_done;             /* that slice ran out (counted once) */
+    int preempt_timer;          /* the kernel's timer id + 1; 0: none */
+    /* the monitor thread's own view (monitor.c) */
+    unsigned long m_passes;
+    int64_t m_since;
+    int m_reported;
+    struct hub_tls *tls;  /* that thread's hub_tls (the monitor raises .preempt) */
+    struct hub *next_hub; /* every hub of the process, for the monitor */
 };
 
 struct hub *hub_get(void);            /* this thread's hub, created on demand */
@@ -81,6 +104,14 @@ static inline void *hub_tcb_cur(void)
     __asm__ volatile("mov %%fs:0, %0" : "=r"(p));
     return p;
 }
+/* preempt.c: a preempted greenlet waiting for its next turn; the hub takes
+ * one into the run queue per round */
+void hub_pq_take(struct hub *h);
+/* monitor.c: a new hub joins the list the monitor watches */
+void hub_monitor_add(struct hub *h);
+void hub_monitor_forked(struct hub *h); /* in a fork child */
+void hub_preempt_arm(struct hub *h);    /* preempt.c: on h's own OS thread */
+extern uint64_t hub_mask_never;         /* hub.c: signals no greenlet mask blocks */
 
 /* stack.c */
 int hub_stack_alloc(gl_t *g, size_t size);

@@ -118,7 +118,9 @@ static ssize_t io_call(int fd, struct fdt **ep, int events, ssize_t (*op)(void *
 static ssize_t do_read(int fd, void *buf, size_t n)
 {
     struct fdt *e = n ? io_waitable(fd) : NULL;
-    if (!e) return fio_on ? fio_rw(GP_SYM_read, fd, (long)buf, (long)n) : real_read(fd, buf, n);
+    if (!e)
+        return gp_none_io(fio_on ? fio_rw(GP_SYM_read, fd, (long)buf, (long)n)
+                                 : real_read(fd, buf, n));
     struct rw x = {.fd = fd, .buf = buf, .n = n};
     hub_deadline dl = FDT_DL_UNSET;
     ssize_t r = io_call(fd, &e, HUB_IN, read_op, &x, &dl);
@@ -150,7 +152,9 @@ ssize_t write(int fd, const void *buf, size_t n)
     fd = hub_priv_fd(fd, __builtin_return_address(0));
     if (!gp_enter(GP_SYM_write)) return real_write(fd, buf, n);
     struct fdt *e = io_waitable(fd);
-    if (!e) return fio_on ? fio_rw(GP_SYM_write, fd, (long)buf, (long)n) : real_write(fd, buf, n);
+    if (!e)
+        return gp_none_io(fio_on ? fio_rw(GP_SYM_write, fd, (long)buf, (long)n)
+                                 : real_write(fd, buf, n));
     struct rw x = {.fd = fd};
     hub_deadline dl = FDT_DL_UNSET;
     size_t done = 0;
@@ -171,7 +175,7 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
     if (!gp_enter(GP_SYM_readv)) return REAL(readv)(fd, iov, iovcnt);
     struct fdt *e = iovcnt > 0 && iovcnt <= IOV_MAX ? io_waitable(fd) : NULL;
-    if (!e) return fio_rw(GP_SYM_readv, fd, (long)iov, iovcnt);
+    if (!e) return gp_none_io(fio_rw(GP_SYM_readv, fd, (long)iov, iovcnt));
     struct rw x = {.fd = fd, .iov = iov, .iovcnt = iovcnt};
     hub_deadline dl = FDT_DL_UNSET;
     ssize_t r = io_call(fd, &e, HUB_IN, readv_op, &x, &dl);
@@ -185,7 +189,7 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
     if (!gp_enter(GP_SYM_writev)) return REAL(writev)(fd, iov, iovcnt);
     struct fdt *e = iovcnt > 0 && iovcnt <= IOV_MAX ? io_waitable(fd) : NULL;
-    if (!e) return fio_rw(GP_SYM_writev, fd, (long)iov, iovcnt);
+    if (!e) return gp_none_io(fio_rw(GP_SYM_writev, fd, (long)iov, iovcnt));
     struct rw x = {.fd = fd, .iov = iov, .iovcnt = iovcnt};
     hub_deadline dl = FDT_DL_UNSET;
     ssize_t r = io_call(fd, &e, HUB_OUT, writev_op, &x, &dl);

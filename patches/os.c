@@ -100,8 +100,8 @@ static long coop_wait(struct wcall *c)
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
-    if ((options & WNOHANG) || !gp_enter(GP_SYM_waitpid))
-        return REAL(waitpid)(pid, status, options);
+    if (!gp_enter(GP_SYM_waitpid)) return REAL(waitpid)(pid, status, options);
+    if (options & WNOHANG) return gp_none_zero(REAL(waitpid)(pid, status, options));
     struct wcall c = {.kind = W_PID, .pid = pid, .status = status, .options = options};
     return (pid_t)coop_wait(&c);
 }
@@ -115,23 +115,28 @@ pid_t wait(int *status)
 
 pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-    if ((options & WNOHANG) || !gp_enter(GP_SYM_wait4))
-        return REAL(wait4)(pid, status, options, ru);
+    if (!gp_enter(GP_SYM_wait4)) return REAL(wait4)(pid, status, options, ru);
+    if (options & WNOHANG) return gp_none_zero(REAL(wait4)(pid, status, options, ru));
     struct wcall c = {.kind = W_RUSAGE, .pid = pid, .status = status, .options = options, .ru = ru};
     return (pid_t)coop_wait(&c);
 }
 
 pid_t wait3(int *status, int options, struct rusage *ru)
 {
-    if ((options & WNOHANG) || !gp_enter(GP_SYM_wait3)) return REAL(wait3)(status, options, ru);
+    if (!gp_enter(GP_SYM_wait3)) return REAL(wait3)(status, options, ru);
+    if (options & WNOHANG) return gp_none_zero(REAL(wait3)(status, options, ru));
     struct wcall c = {.kind = W_RUSAGE, .pid = -1, .status = status, .options = options, .ru = ru};
     return (pid_t)coop_wait(&c);
 }
 
 int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
-    if ((options & WNOHANG) || !gp_enter(GP_SYM_waitid))
-        return REAL(waitid)(idtype, id, info, options);
+    if (!gp_enter(GP_SYM_waitid)) return REAL(waitid)(idtype, id, info, options);
+    if (options & WNOHANG) {
+        int r = REAL(waitid)(idtype, id, info, options);
+        if (r == 0 && info && info->si_pid == 0) hub_nothing_ready(); /* none exited yet */
+        return r;
+    }
     struct wcall c = {.kind = W_ID, .idtype = idtype, .id = id, .info = info, .options = options};
     return coop_wait(&c) < 0 ? -1 : 0;
 }

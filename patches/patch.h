@@ -13,6 +13,9 @@
 #ifndef GP_PATCH_H
 #define GP_PATCH_H
 
+#include <errno.h>
+#include <sys/types.h>
+
 #include "../hub/hub.h"
 #include "../shim/base/base.h"
 
@@ -40,6 +43,7 @@ static inline __attribute__((always_inline)) int gp_enter(int id)
         g->op = gp_sym_names[id];
         g->op_ra = __builtin_return_address(0);
         if (__builtin_expect(g->pending, 0)) gp_pending(id);
+        hub_preempt_point(); /* GEVENT_PREEMPT: its time slice is over */
     }
     return 1;
 }
@@ -64,6 +68,27 @@ GP_HOOK_DECL(close)
 GP_HOOK_DECL(fcntl)
 GP_HOOK_DECL(open)
 GP_HOOK_DECL(fclose)
+/* "Nothing ready" answers (issue 14): a call that returns at once because
+ * nothing is ready lets the other greenlets run first (hub_nothing_ready),
+ * so a thread spinning on it does not starve them. Each passes its result
+ * through; errno is kept. Only after gp_enter said yes. */
+static inline int gp_none_rc(int r) /* a trylock's EBUSY / EAGAIN */
+{
+    if (r == EBUSY || r == EAGAIN) hub_nothing_ready();
+    return r;
+}
+static inline ssize_t gp_none_io(ssize_t r) /* -1 with EAGAIN or EINPROGRESS */
+{
+    if (r < 0 &&
+        (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS || errno == EALREADY))
+        hub_nothing_ready();
+    return r;
+}
+static inline int gp_none_zero(int r) /* a zero-timeout poll, WNOHANG: 0 */
+{
+    if (r == 0) hub_nothing_ready();
+    return r;
+}
 
 /* Copies between the program's memory and ours, failing with EFAULT where
  * the kernel would, instead of crashing inside the shim. */

@@ -119,7 +119,7 @@ static int poll_wait(void *c, hub_deadline dl)
 
 static int do_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-    if (timeout == 0) return real_poll(fds, n, 0);
+    if (timeout == 0) return gp_none_zero(real_poll(fds, n, 0));
     struct pctx p = {fds, n, NULL};
     hub_deadline dl = timeout < 0 ? hub_never() : hub_after_ns((int64_t)timeout * 1000000);
     return poll_loop(poll_try, poll_wait, &p, dl);
@@ -147,7 +147,8 @@ static int do_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, co
     if (tmo) {
         int e = gp_copy_in(&t, tmo, sizeof t);
         if (e == 0 && (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000)) e = EINVAL;
-        if (e == 0 && t.tv_sec == 0 && t.tv_nsec == 0) return REAL(ppoll)(fds, n, tmo, ss);
+        if (e == 0 && t.tv_sec == 0 && t.tv_nsec == 0)
+            return gp_none_zero(REAL(ppoll)(fds, n, tmo, ss));
         if (e) return REAL(ppoll)(fds, n, tmo, ss); /* the kernel's own error */
         hub_after_ts(&t, &dl);
     }
@@ -263,7 +264,8 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
             errno = EFAULT;
             return -1;
         }
-        if (t.tv_sec < 0 || t.tv_usec < 0 || (t.tv_sec == 0 && t.tv_usec == 0))
+        if (t.tv_sec == 0 && t.tv_usec == 0) return gp_none_zero(REAL(select)(nfds, r, w, x, tv));
+        if (t.tv_sec < 0 || t.tv_usec < 0)
             return REAL(select)(nfds, r, w, x, tv); /* the kernel's answer, at once */
         /* glibc normalises tv_usec >= 1000000 into seconds, as the old
          * select system call did */
@@ -294,8 +296,9 @@ int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x, const struct timespec *tm
             errno = EFAULT;
             return -1;
         }
-        if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000 ||
-            (t.tv_sec == 0 && t.tv_nsec == 0))
+        if (t.tv_sec == 0 && t.tv_nsec == 0)
+            return gp_none_zero(REAL(pselect)(nfds, r, w, x, tmo, ss));
+        if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1000000000)
             return REAL(pselect)(nfds, r, w, x, tmo, ss);
         hub_after_ts(&t, &dl);
     }
@@ -327,8 +330,8 @@ static int epoll_hubwait(void *c, hub_deadline dl)
 int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
     epfd = hub_priv_fd(epfd, __builtin_return_address(0));
-    if (!gp_enter(GP_SYM_epoll_wait) || timeout == 0)
-        return REAL(epoll_wait)(epfd, ev, max, timeout);
+    if (!gp_enter(GP_SYM_epoll_wait)) return REAL(epoll_wait)(epfd, ev, max, timeout);
+    if (timeout == 0) return gp_none_zero(REAL(epoll_wait)(epfd, ev, max, 0));
     struct ectx e = {epfd, ev, max, NULL, 0};
     hub_deadline dl = timeout < 0 ? hub_never() : hub_after_ns((int64_t)timeout * 1000000);
     return poll_loop(epoll_try, epoll_hubwait, &e, dl);
@@ -337,8 +340,8 @@ int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *ss)
 {
     epfd = hub_priv_fd(epfd, __builtin_return_address(0));
-    if (!gp_enter(GP_SYM_epoll_pwait) || timeout == 0)
-        return REAL(epoll_pwait)(epfd, ev, max, timeout, ss);
+    if (!gp_enter(GP_SYM_epoll_pwait)) return REAL(epoll_pwait)(epfd, ev, max, timeout, ss);
+    if (timeout == 0) return gp_none_zero(REAL(epoll_pwait)(epfd, ev, max, 0, ss));
     struct ectx e = {epfd, ev, max, ss, 1};
     hub_deadline dl = timeout < 0 ? hub_never() : hub_after_ns((int64_t)timeout * 1000000);
     return masked_loop(epoll_try, epoll_hubwait, &e, dl, ss);

@@ -94,7 +94,8 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) /* EINVAL, at once */
         return REAL(accept4)(fd, addr, alen, flags);
     if (e && e->user_nb) /* the program asked for EAGAIN: the kernel answers it */
-        r = REAL(accept4)(fd, addr, alen, flags | (own_sockets() ? SOCK_NONBLOCK : 0));
+        r = (int)gp_none_io(
+            REAL(accept4)(fd, addr, alen, flags | (own_sockets() ? SOCK_NONBLOCK : 0)));
     else if (e && e->kind == FDT_SOCKET && (e->shim_nb || listening(fd)))
         r = (int)fdt_call(fd, e, HUB_IN, e->shim_nb ? FDT_PLAIN : FDT_READY, accept_op, &a, &dl);
     else /* not a listening socket, or a bad fd: the kernel's own error */
@@ -138,7 +139,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t alen)
     struct fdt *e = fdt_get(fd);
     /* only a description we made non-blocking can be waited for here */
     if (!e || e->kind != FDT_SOCKET || e->user_nb || !e->shim_nb)
-        return REAL(connect)(fd, addr, alen);
+        return (int)gp_none_io(REAL(connect)(fd, addr, alen));
     int r = REAL(connect)(fd, addr, alen);
     if (r == 0 || (errno != EINPROGRESS && errno != EALREADY && errno != EAGAIN)) return r;
     /* what a blocking connect says when SO_SNDTIMEO runs out: EINPROGRESS
@@ -228,7 +229,7 @@ static ssize_t do_recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
                            socklen_t *alen)
 {
     struct fdt *e = sock_waitable(fd, flags);
-    if (!e) return REAL(recvfrom)(fd, buf, n, flags, addr, alen);
+    if (!e) return gp_none_io(REAL(recvfrom)(fd, buf, n, flags, addr, alen));
     struct xfer x = {
         .fd = fd, .buf = buf, .n = n, .flags = flags & ~MSG_WAITALL, .addr = addr, .alen = alen};
     hub_deadline dl = FDT_DL_UNSET;
@@ -258,7 +259,7 @@ static ssize_t do_sendto(int fd, const void *buf, size_t n, int flags, const str
                          socklen_t alen)
 {
     struct fdt *e = sock_waitable(fd, flags);
-    if (!e) return REAL(sendto)(fd, buf, n, flags, addr, alen);
+    if (!e) return gp_none_io(REAL(sendto)(fd, buf, n, flags, addr, alen));
     struct xfer x = {.fd = fd,
                      .buf = (void *)buf,
                      .n = n,
@@ -325,7 +326,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     if (!gp_enter(GP_SYM_recvmsg)) return REAL(recvmsg)(fd, msg, flags);
     struct fdt *e = sock_waitable(fd, flags);
-    if (!e) return REAL(recvmsg)(fd, msg, flags);
+    if (!e) return gp_none_io(REAL(recvmsg)(fd, msg, flags));
     struct xfer x = {.fd = fd, .msg = msg, .flags = flags};
     hub_deadline dl = FDT_DL_UNSET;
     ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmsg_op, &x, &dl);
@@ -373,7 +374,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     if (!gp_enter(GP_SYM_sendmsg)) return REAL(sendmsg)(fd, msg, flags);
     struct fdt *e = sock_waitable(fd, flags);
-    if (!e) return REAL(sendmsg)(fd, msg, flags);
+    if (!e) return gp_none_io(REAL(sendmsg)(fd, msg, flags));
     hub_deadline dl = FDT_DL_UNSET;
     return do_sendmsg(fd, e, msg, flags, &dl);
 }
@@ -395,7 +396,7 @@ int recvmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags, struct ti
 {
     if (!gp_enter(GP_SYM_recvmmsg)) return REAL(recvmmsg)(fd, mm, vlen, flags, tmo);
     struct fdt *e = sock_waitable(fd, flags);
-    if (!e) return REAL(recvmmsg)(fd, mm, vlen, flags, tmo);
+    if (!e) return (int)gp_none_io(REAL(recvmmsg)(fd, mm, vlen, flags, tmo));
     struct timespec t;
     hub_deadline end = hub_never();
     if (tmo) {
@@ -432,7 +433,7 @@ int sendmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags)
 {
     if (!gp_enter(GP_SYM_sendmmsg)) return REAL(sendmmsg)(fd, mm, vlen, flags);
     struct fdt *e = sock_waitable(fd, flags);
-    if (!e) return REAL(sendmmsg)(fd, mm, vlen, flags);
+    if (!e) return (int)gp_none_io(REAL(sendmmsg)(fd, mm, vlen, flags));
     if (vlen > MMSG_MAX) vlen = MMSG_MAX;
     unsigned sent = 0;
     while (sent < vlen) {

@@ -288,7 +288,8 @@ static void gth_main(void *arg)
     struct gth *th = arg;
     /* A cancellation unwinds the start routine's frames and no further. */
     th->base_cfa = (uintptr_t)__builtin_dwarf_cfa();
-    gth_exit(th, th->start(th->arg));
+    /* through hub_call_base: where the program's frames begin (preemption) */
+    gth_exit(th, hub_call_base((void *)th->start, th->arg, NULL, NULL));
 }
 
 /* A new thread starts with its creator's name, as a new task inherits comm. */
@@ -304,6 +305,11 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
                    void *restrict arg)
 {
     if (!gp_enter(GP_SYM_pthread_create)) return REAL(pthread_create)(t, attr, fn, arg);
+    gl_t *me = gl_self(); /* the first call of the thread has no greenlet yet in gp_enter */
+    if (me && !me->op_ra) {
+        me->op = gp_sym_names[GP_SYM_pthread_create];
+        me->op_ra = __builtin_return_address(0); /* the creation site the dump shows */
+    }
     size_t stack = 0;
     int detach = PTHREAD_CREATE_JOINABLE, err;
     struct gth *th = calloc(1, sizeof *th);
@@ -421,7 +427,7 @@ int pthread_join(pthread_t t, void **ret)
 int pthread_tryjoin_np(pthread_t t, void **ret)
 {
     if (!gp_enter(GP_SYM_pthread_tryjoin_np)) return REAL(pthread_tryjoin_np)(t, ret);
-    return join(t, ret, NULL);
+    return gp_none_rc(join(t, ret, NULL));
 }
 
 int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock, const struct timespec *abstime)

@@ -105,7 +105,7 @@ int pthread_spin_destroy(pthread_spinlock_t *lock)
 int pthread_spin_trylock(pthread_spinlock_t *lock)
 {
     if (!gp_enter(GP_SYM_pthread_spin_trylock)) return REAL(pthread_spin_trylock)(lock);
-    return __atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE) ? EBUSY : 0;
+    return gp_none_rc(__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE) ? EBUSY : 0);
 }
 
 int pthread_spin_lock(pthread_spinlock_t *lock)

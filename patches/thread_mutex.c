@@ -455,7 +455,7 @@ int pthread_mutex_trylock(pthread_mutex_t *mutex)
     struct gmx *m = (struct gmx *)mutex;
     if (!mx_valid(m)) return EINVAL;
     int r = mx_try(m, gth_owner_id());
-    return r == EDEADLK && !(m->kind & KIND_ROBUST) ? EBUSY : r;
+    return gp_none_rc(r == EDEADLK && !(m->kind & KIND_ROBUST) ? EBUSY : r);
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *mutex)

@@ -244,7 +244,7 @@ int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock)
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock)
 {
     if (!gp_enter(GP_SYM_pthread_rwlock_tryrdlock)) return REAL(pthread_rwlock_tryrdlock)(rwlock);
-    return rd_try((struct grw *)rwlock);
+    return gp_none_rc(rd_try((struct grw *)rwlock));
 }
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict rwlock,
@@ -272,7 +272,7 @@ int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock)
 int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock)
 {
     if (!gp_enter(GP_SYM_pthread_rwlock_trywrlock)) return REAL(pthread_rwlock_trywrlock)(rwlock);
-    return wr_try((struct grw *)rwlock, gth_owner_id());
+    return gp_none_rc(wr_try((struct grw *)rwlock, gth_owner_id()));
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict rwlock,

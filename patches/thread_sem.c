@@ -139,7 +139,7 @@ int sem_trywait(sem_t *sem)
     if (!gp_enter(GP_SYM_sem_trywait)) return REAL(sem_trywait)(sem);
     if (sem_try((struct gsem *)sem) == 0) return 0;
     errno = EAGAIN;
-    return -1;
+    return (int)gp_none_io(-1);
 }
 
 int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abstime)

@@ -33,22 +33,25 @@ static const char *const subs[] = {"socket", "io", "select", "time",
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: gevent-run [options] [--] PROGRAM [ARGS...]\n"
-               "Run PROGRAM with libgevent_patch preloaded: its threads become greenlets and its\n"
-               "blocking calls cooperative waits on one event loop.\n\n"
-               "  --list            print the patch table (subsystem, symbol, state) and exit\n"
-               "  --why SYMBOL      say why SYMBOL is or is not patched and exit (0: patched)\n"
-               "  --check PROGRAM   list the blocking calls PROGRAM and its libraries import,\n"
-               "                    which the shim covers and which it does not, and exit\n"
-               "                    (0: every imported blocking call is covered, 1: not)\n"
-               "  --report          print the patch table to stderr when PROGRAM starts\n"
-               "  --stats           print per-symbol call counters to stderr at exit\n"
-               "  --dump-signal SIG print every greenlet to stderr when SIG arrives\n"
-               "  --no-SUBSYSTEM    do not patch SUBSYSTEM (e.g. --no-thread)\n"
-               "  --only LIST       patch only these subsystems (comma list)\n"
-               "  --help            this text\n\n"
-               "subsystems: socket, io, select, time, dns, os, signal, thread\n"
-               "Every GEVENT_* variable already set in the environment is kept.\n");
+    fprintf(f,
+            "usage: gevent-run [options] [--] PROGRAM [ARGS...]\n"
+            "Run PROGRAM with libgevent_patch preloaded: its threads become greenlets and its\n"
+            "blocking calls cooperative waits on one event loop.\n\n"
+            "  --list            print the patch table (subsystem, symbol, state) and exit\n"
+            "  --why SYMBOL      say why SYMBOL is or is not patched and exit (0: patched)\n"
+            "  --check PROGRAM   list the blocking calls PROGRAM and its libraries import,\n"
+            "                    which the shim covers and which it does not, and exit\n"
+            "                    (0: every imported blocking call is covered, 1: not)\n"
+            "  --report          print the patch table to stderr when PROGRAM starts\n"
+            "  --stats           print per-symbol call counters to stderr at exit\n"
+            "  --dump-signal SIG print every greenlet to stderr when SIG arrives\n"
+            "  --monitor MS      report a thread that holds the OS thread MS ms (GEVENT_MONITOR)\n"
+            "  --preempt MS      preempt a thread after a time slice of MS ms (GEVENT_PREEMPT)\n"
+            "  --no-SUBSYSTEM    do not patch SUBSYSTEM (e.g. --no-thread)\n"
+            "  --only LIST       patch only these subsystems (comma list)\n"
+            "  --help            this text\n\n"
+            "subsystems: socket, io, select, time, dns, os, signal, thread\n"
+            "Every GEVENT_* variable already set in the environment is kept.\n");
 }
 
 static int sub_index(const char *name)
@@ -448,6 +451,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             setenv("GEVENT_DUMP_SIGNAL", argv[i], 1); /* the library validates it */
+        } else if (strcmp(a, "--monitor") == 0 || strcmp(a, "--preempt") == 0) {
+            if (++i >= argc) {
+                fprintf(stderr, "gevent-run: %s needs a number of milliseconds\n", a);
+                return 2;
+            }
+            /* the library validates it */
+            setenv(a[2] == 'm' ? "GEVENT_MONITOR" : "GEVENT_PREEMPT", argv[i], 1);
         } else if (strcmp(a, "--report") == 0) {
             setenv("GEVENT_REPORT", "1", 1);
         } else if (strcmp(a, "--stats") == 0) {

@@ -46,5 +46,11 @@ __attribute__((constructor(101))) static void gp_init(void)
     }
     if (gp_stats) atexit(gp_atexit);
     if (gp_config.dump_signal) hub_dump_on_signal(gp_config.dump_signal);
+    /* preemption switches greenlets: only where the thread patch made them */
+    unsigned slice = gp_sub_on[GP_SUB_thread] ? gp_config.preempt_ms : 0;
+    if (gp_config.monitor_ms || slice)
+        hub_monitor_start(gp_config.monitor_ms, slice,
+                          (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                                   void *))gp_real(GP_SYM_pthread_create));
     hub_tls.nowait--;
 }

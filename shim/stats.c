@@ -155,4 +155,11 @@ void gp_stats_print(void)
                "%s stack: peak reserved %s, deepest use seen at a wait %s\n",
                P, hub_stats.created, hub_stats.peak_alive, hub_stats.switches, hub_stats.parks,
                (double)hub_stats.parked_ns / 1e9, P, res, deep);
+    if (gp_config.monitor_ms || gp_config.preempt_ms)
+        gp_dprintf(2,
+                   "%s monitor: reports %lu; preemptions %lu (at a patched call %lu, by signal "
+                   "%lu) of %lu slices that ran out\n",
+                   P, hub_monitor_stats.reports, hub_monitor_stats.preemptions,
+                   hub_monitor_stats.at_calls, hub_monitor_stats.at_signals,
+                   hub_monitor_stats.slices);
 }

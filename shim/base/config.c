@@ -135,6 +135,18 @@ static int parse_signal(const char *var, const char *val)
     bad(var, val, "allowed: a signal name (SIGUSR2) or number, not SIGKILL or SIGSTOP");
 }
 
+/* Milliseconds, 1 .. 3600000 (an hour), or 0 / off for "off". */
+static unsigned parse_ms(const char *var, const char *val)
+{
+    char *end;
+    if (strcmp(val, "off") == 0) return 0;
+    errno = 0;
+    unsigned long n = isdigit((unsigned char)*val) ? strtoul(val, &end, 10) : 0;
+    if (!isdigit((unsigned char)*val) || errno || *end || n > 3600000)
+        bad(var, val, "allowed: milliseconds from 1 to 3600000, or 0 or off (not watched)");
+    return (unsigned)n;
+}
+
 void gp_config_load(void)
 {
     const char *v;
@@ -183,6 +195,8 @@ void gp_config_load(void)
     }
     if ((v = secure_getenv("GEVENT_DUMP_SIGNAL")))
         gp_config.dump_signal = parse_signal("GEVENT_DUMP_SIGNAL", v);
+    if ((v = secure_getenv("GEVENT_MONITOR"))) gp_config.monitor_ms = parse_ms("GEVENT_MONITOR", v);
+    if ((v = secure_getenv("GEVENT_PREEMPT"))) gp_config.preempt_ms = parse_ms("GEVENT_PREEMPT", v);
 }
 
 /* For the resolver and other rooms that validate their own variables. */

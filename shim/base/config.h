@@ -23,6 +23,8 @@ struct gp_config {
     const char *nameservers; /* GEVENT_RESOLVER_NAMESERVERS, raw */
     int dump_signal;         /* 0: none */
     int tls;                 /* GEVENT_TLS: enum gp_tls */
+    unsigned monitor_ms;     /* GEVENT_MONITOR: 0 off */
+    unsigned preempt_ms;     /* GEVENT_PREEMPT: 0 off */
 };
 enum gp_tls { GP_TLS_AUTO, GP_TLS_GREENLET, GP_TLS_SHARED };
 extern struct gp_config gp_config;

@@ -1,0 +1,139 @@
+/* Threads that hold the CPU or the OS thread without a cooperative call:
+ *
+ *   hog compute MS    a thread "cruncher" computes for MS ms without any
+ *                     library call (after one usleep)
+ *   hog futex MS      a thread "sleeper" waits MS ms in a futex system call
+ *                     made with an inline syscall instruction (no libc)
+ *   hog spin MS       a thread "spinner" loops on a volatile flag (no calls)
+ *                     while a "ticker" ticks every 10 ms; after MS ms the
+ *                     ticker stops the spinner; prints the worst lateness
+ *                     of a tick, in ms, on stderr ("lateness N"), and the
+ *                     worst with each tick's lateness bounded by the CPU
+ *                     time its OS thread got meanwhile ("oncpu N": on a
+ *                     loaded machine a busy OS thread waits for a CPU)
+ *
+ * stdout is the same natively and under the shim. */
+#define _GNU_SOURCE
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static long ms_arg;
+static volatile int stop;
+static volatile unsigned long sink;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Pure computation: the clock is read through the vDSO, no library call
+ * that could wait; the inner loop is what the monitor's backtrace shows. */
+static void *cruncher(void *a)
+{
+    (void)a;
+    usleep(1000); /* its last patched call */
+    double end = now_ms() + (double)ms_arg;
+    unsigned long x = 1;
+    while (now_ms() < end)
+        for (int i = 0; i < 100000; i++) x = x * 6364136223846793005ul + 1442695040888963407ul;
+    sink = x;
+    return NULL;
+}
+
+static int fword;
+
+static void *sleeper(void *a)
+{
+    (void)a;
+    usleep(1000);
+    struct timespec ts = {ms_arg / 1000, (ms_arg % 1000) * 1000000};
+    long r;
+    /* futex(&fword, FUTEX_WAIT_PRIVATE, 0, &ts): times out after ms_arg */
+    register long r10 __asm__("r10") = (long)&ts;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "0"((long)SYS_futex), "D"(&fword), "S"((long)FUTEX_WAIT_PRIVATE), "d"(0L),
+                       "r"(r10)
+                     : "rcx", "r11", "memory");
+    return (void *)r;
+}
+
+static void *spinner(void *a)
+{
+    (void)a;
+    for (;;)
+        if (stop) break;
+    return NULL;
+}
+
+static double worst, worst_cpu;
+
+/* ms the calling OS thread has been on a CPU */
+static double oncpu_ms(void)
+{
+    char buf[128];
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    if (!f) return 0;
+    unsigned long long ns = 0;
+    if (!fgets(buf, sizeof buf, f) || sscanf(buf, "%llu", &ns) != 1) ns = 0;
+    fclose(f);
+    return (double)ns / 1e6;
+}
+
+static void *ticker(void *a)
+{
+    (void)a;
+    double t0 = now_ms(), next = t0;
+    while (now_ms() - t0 < (double)ms_arg) {
+        next += 10;
+        double c0 = oncpu_ms();
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+        double late = now_ms() - next, cpu = oncpu_ms() - c0 - 10;
+        if (late > worst) worst = late;
+        if ((cpu < late ? cpu : late) > worst_cpu) worst_cpu = cpu < late ? cpu : late;
+        next = now_ms();
+    }
+    stop = 1;
+    return NULL;
+}
+
+static pthread_t start(void *(*fn)(void *), const char *name)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, fn, NULL)) exit(1);
+    pthread_setname_np(t, name);
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: hog compute|futex|spin MS\n");
+        return 2;
+    }
+    ms_arg = atol(argv[2]);
+    if (!strcmp(argv[1], "compute")) {
+        pthread_join(start(cruncher, "cruncher"), NULL);
+    } else if (!strcmp(argv[1], "futex")) {
+        pthread_join(start(sleeper, "sleeper"), NULL);
+    } else if (!strcmp(argv[1], "spin")) {
+        pthread_t s = start(spinner, "spinner");
+        pthread_t t = start(ticker, "ticker");
+        pthread_join(t, NULL);
+        pthread_join(s, NULL);
+        fprintf(stderr, "lateness %.1f\noncpu %.1f\n", worst, worst_cpu);
+    } else {
+        return 2;
+    }
+    printf("done\n");
+    return 0;
+}
