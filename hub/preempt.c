@@ -158,6 +158,10 @@ __asm__(".text\n"
         ".size hub_call_base, .-hub_call_base\n");
 extern const char hub_call_base_ret[];
 
+/* The scans read whole stack frames, the shim's own included, whose ASan
+ * redzones are poisoned: they are not instrumented. */
+#define GP_NO_ASAN __attribute__((no_sanitize("address")))
+
 /* ---- text ranges ---------------------------------------------------------------- */
 
 /* Executable segments of every loaded object, sorted, rebuilt by the
@@ -287,7 +291,7 @@ int hub_text_kind(uintptr_t addr)
 
 /* Return addresses on [sp, top), innermost first, up to max, stopping at the
  * start routine's base. Async-signal-safe. For the monitor's backtraces. */
-int hub_stack_scan(uintptr_t sp, uintptr_t top, uintptr_t *out, int max)
+GP_NO_ASAN int hub_stack_scan(uintptr_t sp, uintptr_t top, uintptr_t *out, int max)
 {
     const struct ranges *t = __atomic_load_n(&ranges_cur, __ATOMIC_ACQUIRE);
     int n = 0;
@@ -304,7 +308,7 @@ int hub_stack_scan(uintptr_t sp, uintptr_t top, uintptr_t *out, int max)
 /* ---- the preemption signal -------------------------------------------------------- */
 
 /* Is the interrupted greenlet at a point where it may be switched out? */
-static int preempt_safe(gl_t *g, uintptr_t pc, uintptr_t sp)
+GP_NO_ASAN static int preempt_safe(gl_t *g, uintptr_t pc, uintptr_t sp)
 {
     const struct ranges *t = __atomic_load_n(&ranges_cur, __ATOMIC_ACQUIRE);
     if (!t || !g->stack_size) return 0; /* main greenlets: only at patched calls */
@@ -320,7 +324,7 @@ static int preempt_safe(gl_t *g, uintptr_t pc, uintptr_t sp)
     return 0; /* no base frame: a greenlet the shim started for itself */
 }
 
-static int call_point_safe(gl_t *g, uintptr_t sp)
+GP_NO_ASAN static int call_point_safe(gl_t *g, uintptr_t sp)
 {
     const struct ranges *t = __atomic_load_n(&ranges_cur, __ATOMIC_ACQUIRE);
     int r;
