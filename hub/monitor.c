@@ -47,14 +47,14 @@ void hub_monitor_add(struct hub *h)
 static int64_t mono_ns(void)
 {
     struct timespec ts;
-    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    gp_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void nap_ns(int64_t ns)
 {
     struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-    syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL);
+    gp_syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
 /* ---- what the OS thread is doing --------------------------------------------------- */
@@ -127,10 +127,10 @@ static int thread_syscall(int tid, long *nr, unsigned long args[6], uintptr_t *s
 {
     char path[64], buf[256];
     snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    int fd = (int)gp_syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
-    ssize_t n = syscall(SYS_read, fd, buf, sizeof buf - 1);
-    syscall(SYS_close, fd);
+    ssize_t n = gp_syscall(SYS_read, fd, buf, sizeof buf - 1);
+    gp_syscall(SYS_close, fd);
     if (n <= 0) return -1;
     buf[n] = 0;
     if (strncmp(buf, "running", 7) == 0) return 0;
@@ -172,7 +172,7 @@ static int probe_running(struct hub *h, uintptr_t *pc, uintptr_t *ra, int max)
     hub_probe.tid = h->tid;
     hub_probe.n = 0;
     __atomic_store_n(&hub_probe.state, PROBE_ASKED, __ATOMIC_RELEASE);
-    syscall(SYS_tgkill, getpid(), h->tid, GP_SIG_PREEMPT);
+    gp_syscall(SYS_tgkill, getpid(), h->tid, GP_SIG_PREEMPT);
     for (int i = 0; i < 200 && __atomic_load_n(&hub_probe.state, __ATOMIC_ACQUIRE) != PROBE_DONE;
          i++)
         nap_ns(1000000);
@@ -304,9 +304,9 @@ static int mon_spawn(void)
     pthread_attr_setstacksize(&a, 256 * 1024);
     /* every signal blocked: the program's signals go to its own threads */
     sigfillset(&all);
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+    gp_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
     int r = mon_create(&t, &a, mon_main, NULL);
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+    gp_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
     pthread_attr_destroy(&a);
     return r;
 }

@@ -355,7 +355,7 @@ static int64_t tick_ns; /* 0: preemption off */
 
 void hub_preempt_arm(struct hub *h)
 {
-    if (!tick_ns || h->preempt_timer || h->tid != (int)syscall(SYS_gettid)) return;
+    if (!tick_ns || h->preempt_timer || h->tid != (int)gp_syscall(SYS_gettid)) return;
     /* the kernel's own timer_create: glibc's (or the signal patch's) would
      * not do SIGEV_THREAD_ID on a CPU clock any better */
     struct sigevent ev;
@@ -364,12 +364,12 @@ void hub_preempt_arm(struct hub *h)
     ev.sigev_notify = SIGEV_THREAD_ID;
     ev._sigev_un._tid = h->tid;
     int id;
-    if (syscall(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &ev, &id) != 0) return;
+    if (gp_syscall(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &ev, &id) != 0) return;
     struct itimerspec it = {{0, tick_ns}, {0, tick_ns}};
     if (tick_ns >= 1000000000)
         it.it_interval = it.it_value =
             (struct timespec){tick_ns / 1000000000, tick_ns % 1000000000};
-    syscall(SYS_timer_settime, id, 0, &it, NULL);
+    gp_syscall(SYS_timer_settime, id, 0, &it, NULL);
     h->preempt_timer = id + 1;
 }
 
@@ -382,7 +382,7 @@ void hub_preempt_start(unsigned slice_ms)
 static int64_t thread_cpu_ns(void)
 {
     struct timespec ts;
-    syscall(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, &ts);
+    gp_syscall(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -425,7 +425,7 @@ static void on_preempt(int sig, siginfo_t *si, void *uc_)
 
     /* the monitor asked for a sample of this thread (its report) */
     if (__atomic_load_n(&hub_probe.state, __ATOMIC_ACQUIRE) == PROBE_ASKED &&
-        hub_probe.tid == (int)syscall(SYS_gettid)) {
+        hub_probe.tid == (int)gp_syscall(SYS_gettid)) {
         hub_probe.pc = pc;
         hub_probe.n = 0;
         if (g && g->stack_size && sp >= (uintptr_t)g->stack_lo &&
@@ -452,7 +452,7 @@ static void on_preempt(int sig, siginfo_t *si, void *uc_)
      * greenlet resumes, sigreturn restores the mask it was interrupted
      * with (its own). */
     uint64_t m = 0;
-    syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
+    gp_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
     h->os_mask = m;
     h->masks = 1;
     preempt_switch(g);
