@@ -248,5 +248,7 @@ int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *tm
         errno = EFAULT;
         return -1;
     }
+    /* a zero timeout and nothing pending: "nothing ready" (issue 14) */
+    if (r < 0 && tmo && t.tv_sec == 0 && t.tv_nsec == 0) return (int)gp_none_io(r);
     return r;
 }

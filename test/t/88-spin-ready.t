@@ -18,13 +18,6 @@ for c in "${cases[@]}"; do
     s=$(grep "^$c " "$T/s.out")
     nt=$(awk -v c="$c" '$1 == "time" && $2 == c {print $3}' "$T/n.err")
     st=$(awk -v c="$c" '$1 == "time" && $2 == c {print $3}' "$T/s.err")
-    if [ "$c" = sigtimedwait ] && [ "$s" != "$n" ]; then
-        # the signal patch (issue 12) makes sigtimedwait a greenlet wait;
-        # its zero-timeout answer is then to call hub_nothing_ready
-        todo "$c: spinning on it lets the other thread run ($s, ${st} ms)" \
-            "sigtimedwait is not hooked yet: the signal to the spinning greenlet is never seen"
-        continue
-    fi
     [ -n "$n" ] && [ "$n" == "$s" ] && less_than "$st" 2000 && less_than "$st" "$(awk -v n="$nt" 'BEGIN{print n * 100}')"
     ok $? "$c: \"$s\" as natively (\"$n\"), in $st ms (native $nt ms)"
 done
