@@ -7,7 +7,6 @@
 # socket read, 200 threads, thread_local! with Drop.
 . "$(dirname "$0")/../lib.sh"
 plan 6
-TLS_REASON="needs per-greenlet TLS (issue 11 items 1-5): std::thread::spawn aborts while thread-locals are shared"
 
 # expect_todo DESC REASON CMD...: an expected failure until REASON is
 # fixed; reported "ok ... # TODO" (counted, seen) as soon as CMD passes.
@@ -42,7 +41,7 @@ rc=$?
 ok $? "rust_sync natively: 17 lines, status 0"
 [ "$rc" -eq 0 ] || diag "$native"
 
-same_rust() { [ "$(shim "$L/rust_sync" 2>&1)" == "$native" ]; }
-expect_todo "rust_sync: the same output under the shim" "$TLS_REASON" same_rust
-rust_threads() { sampled "$T/rust.out" shim "$L/rust_sync"; [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]; }
-expect_todo "rust_sync under the shim: status 0 on at most 2 OS threads" "$TLS_REASON" rust_threads
+same_native_and_shim "rust_sync: the same output under the shim" "$L/rust_sync"
+sampled "$T/rust.out" shim "$L/rust_sync"
+[ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
+ok $? "rust_sync under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
