@@ -26,28 +26,11 @@
 
 int fio_on;
 
-/* The original with up to six integer or pointer arguments (unused
- * registers are ignored by the x86-64 calling convention). */
-typedef long (*fio_fn)(long, long, long, long, long, long);
-struct fio_job {
-    struct rsv_job job;
-    fio_fn fn;
-    long a[6];
-    long r;
-};
-
-static void fio_job_run(struct rsv_job *j)
-{
-    struct fio_job *x = (struct fio_job *)j;
-    x->r = x->fn(x->a[0], x->a[1], x->a[2], x->a[3], x->a[4], x->a[5]);
-}
-
 long fio_call(void *fn, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-    if (!hub_may_wait()) return ((fio_fn)fn)(a0, a1, a2, a3, a4, a5);
-    struct fio_job x = {.job.fn = fio_job_run, .fn = (fio_fn)fn, .a = {a0, a1, a2, a3, a4, a5}};
-    rsv_pool_run(&x.job); /* errno comes back with it */
-    return x.r;
+    if (!hub_may_wait())
+        return ((long (*)(long, long, long, long, long, long))fn)(a0, a1, a2, a3, a4, a5);
+    return rsv_pool_call(fn, a0, a1, a2, a3, a4, a5); /* errno comes back with it */
 }
 
 #define L(x) ((long)(x))

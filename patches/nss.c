@@ -107,21 +107,7 @@ static int nss_remote(int db)
 
 /* ---- the call on a worker ------------------------------------------------------ */
 
-/* The original with up to six integer or pointer arguments, as the x86-64
- * calling convention passes them (unused registers are ignored). */
 typedef long (*nss_fn)(long, long, long, long, long, long);
-struct nss_job {
-    struct rsv_job job;
-    nss_fn fn;
-    long a[6];
-    long r;
-};
-
-static void nss_run(struct rsv_job *j)
-{
-    struct nss_job *x = (struct nss_job *)j;
-    x->r = x->fn(x->a[0], x->a[1], x->a[2], x->a[3], x->a[4], x->a[5]);
-}
 
 /* Runs the original of id with these arguments: on a worker when database
  * db may wait, else here. */
@@ -129,9 +115,7 @@ static long nss_call(int id, int db, long a0, long a1, long a2, long a3, long a4
 {
     nss_fn fn = (nss_fn)gp_real(id);
     if (!gp_enter(id) || !nss_remote(db)) return fn(a0, a1, a2, a3, a4, a5);
-    struct nss_job x = {.job.fn = nss_run, .fn = fn, .a = {a0, a1, a2, a3, a4, a5}};
-    rsv_pool_run(&x.job); /* errno comes back with it */
-    return x.r;
+    return rsv_pool_call((void *)fn, a0, a1, a2, a3, a4, a5); /* errno comes back with it */
 }
 
 #define L(x) ((long)(x))

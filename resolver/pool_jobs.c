@@ -95,3 +95,24 @@ int rsv_pool_hostent(const char *name, const void *addr, socklen_t len, int af, 
     rsv_pool_run(&g.j);
     return g.rc;
 }
+
+typedef long (*rsv_fn6)(long, long, long, long, long, long);
+struct call_job {
+    struct rsv_job j;
+    rsv_fn6 fn;
+    long a[6];
+    long r;
+};
+
+static void call_run(struct rsv_job *j)
+{
+    struct call_job *x = (struct call_job *)j;
+    x->r = x->fn(x->a[0], x->a[1], x->a[2], x->a[3], x->a[4], x->a[5]);
+}
+
+long rsv_pool_call(void *fn, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+    struct call_job x = {.j.fn = call_run, .fn = (rsv_fn6)fn, .a = {a0, a1, a2, a3, a4, a5}};
+    rsv_pool_run(&x.j);
+    return x.r;
+}

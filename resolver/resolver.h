@@ -99,6 +99,10 @@ struct rsv_job {
 /* Runs j->fn(j) on a worker and returns when it is done; runs it inline
  * (blocking) if no worker thread can be had. */
 void rsv_pool_run(struct rsv_job *j);
+/* fn(a0..a5) on a worker, its result returned (errno travels with it):
+ * any original taking up to six integer or pointer arguments, as the
+ * x86-64 calling convention passes them (unused registers are ignored). */
+long rsv_pool_call(void *fn, long a0, long a1, long a2, long a3, long a4, long a5);
 /* glibc's own lookups run on a worker (pool_jobs.c): the same arguments and
  * results as the function each is named after. */
 int rsv_pool_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
