@@ -134,7 +134,7 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
     if (!gp_enter(GP_SYM_waitid)) return REAL(waitid)(idtype, id, info, options);
     if (options & WNOHANG) {
         int r = REAL(waitid)(idtype, id, info, options);
-        if (r == 0 && info && info->si_pid == 0) hub_nothing_ready(); /* none exited yet */
+        if (r == 0 && info && info->si_pid == 0) gp_none(); /* none exited yet */
         return r;
     }
     struct wcall c = {.kind = W_ID, .idtype = idtype, .id = id, .info = info, .options = options};

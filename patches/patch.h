@@ -72,21 +72,30 @@ GP_HOOK_DECL(fclose)
  * nothing is ready lets the other greenlets run first (hub_nothing_ready),
  * so a thread spinning on it does not starve them. Each passes its result
  * through; errno is kept. Only after gp_enter said yes. */
+/* Only where the program's signal handlers run inside the signal patch's
+ * wrapper (a no-wait section): with sigaction left to libc a handler is
+ * indistinguishable from a thread, and a handler's waitpid(WNOHANG) that
+ * yielded would switch away from whatever it interrupted (a fork holding
+ * malloc's locks, seen in test 61 with GEVENT_PATCH_SIGNAL=0). */
+static inline void gp_none(void)
+{
+    if (gp_syms[GP_SYM_sigaction].on) hub_nothing_ready();
+}
 static inline int gp_none_rc(int r) /* a trylock's EBUSY / EAGAIN */
 {
-    if (r == EBUSY || r == EAGAIN) hub_nothing_ready();
+    if (r == EBUSY || r == EAGAIN) gp_none();
     return r;
 }
 static inline ssize_t gp_none_io(ssize_t r) /* -1 with EAGAIN or EINPROGRESS */
 {
     if (r < 0 &&
         (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS || errno == EALREADY))
-        hub_nothing_ready();
+        gp_none();
     return r;
 }
 static inline int gp_none_zero(int r) /* a zero-timeout poll, WNOHANG: 0 */
 {
-    if (r == 0) hub_nothing_ready();
+    if (r == 0) gp_none();
     return r;
 }
 
