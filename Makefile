@@ -42,7 +42,10 @@ $(BUILD)/obj/patches/%.o: VIS =
 # The stdio hooks hold a FILE lock across calls where a greenlet may be
 # cancelled: the unwinder must run their cleanups.
 $(BUILD)/obj/patches/stdio.o: ALLCFLAGS += -fexceptions
-ALLCFLAGS = -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC $(VIS) \
+# -U_FORTIFY_SOURCE: the library defines libc's own names (open, read...);
+# fortify's inline wrappers of them (Debian's hardening CPPFLAGS) must not
+# wrap our definitions or the aliases made of them.
+ALLCFLAGS = -std=gnu11 $(CPPFLAGS) -U_FORTIFY_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC $(VIS) \
              -D_GNU_SOURCE -DGP_VERSION='"$(VERSION)"'
 # boost.context's fcontext routines are plain assembly: the static archive
 # links into a shared object without dragging libstdc++ along.
