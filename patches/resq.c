@@ -2,7 +2,10 @@
  * res_send and their res_n* forms (the __res_* names older programs
  * import are the same functions).
  *
- * They follow the program's resolver state (_res or the res_state it
+ * GEVENT_RESOLVER=ares (the default): the resolver room asks them over the
+ * hub's c-ares channel with the program's res_state settings
+ * (resolver/resq.c). GEVENT_RESOLVER=block: glibc's, on the caller.
+ * GEVENT_RESOLVER=thread: they follow the program's resolver state (_res or the res_state it
  * passes: servers, timeouts, options, search list it may have changed),
  * so the answer stays glibc's: the very same call is made on one of the
  * resolver's native worker threads (resolver/pool.c) with a state of its
@@ -104,6 +107,14 @@ static void rq_state_free(struct rq_job *x)
  * *statp's settings. */
 static int rq_call(struct rq_job *x, res_state statp, int nid)
 {
+    if (gp_config.resolver == GP_RESOLVER_ARES && (statp->options & RES_INIT)) {
+        if (x->kind == RQ_SEND) return rsv_res_send(statp, x->msg, x->msglen, x->ans, x->anslen);
+        return rsv_res_query(statp,
+                             x->kind == RQ_SEARCH        ? RSV_RES_SEARCH
+                             : x->kind == RQ_QUERYDOMAIN ? RSV_RES_QUERYDOMAIN
+                                                         : RSV_RES_QUERY,
+                             x->name, x->domain, x->class, x->type, x->ans, x->anslen);
+    }
     if (rq_state(x, statp) < 0) {
         h_errno = NETDB_INTERNAL;
         return -1;
@@ -127,7 +138,7 @@ static res_state own_res(void)
 
 /* Hooks: id of the call, id of its res_n* form. */
 #define RQ_ENTER(id, passthrough)                                                                  \
-    if (!gp_enter(id)) return passthrough
+    if (!gp_enter(id) || gp_config.resolver == GP_RESOLVER_BLOCK) return passthrough
 
 #define Q_BODY(ID, NID, KIND, STATP, ...)                                                          \
     struct rq_job x = {.kind = KIND,                                                               \
@@ -221,7 +232,7 @@ static int querydomain(int nid, res_state statp, const char *name, const char *d
 int res_nquerydomain(res_state statp, const char *name, const char *domain, int class, int type,
                      unsigned char *answer, int anslen)
 {
-    if (!gp_enter(GP_SYM_res_nquerydomain))
+    if (!gp_enter(GP_SYM_res_nquerydomain) || gp_config.resolver == GP_RESOLVER_BLOCK)
         return REAL(res_nquerydomain)(statp, name, domain, class, type, answer, anslen);
     return querydomain(GP_SYM_res_nquerydomain, statp, name, domain, class, type, answer, anslen);
 }
@@ -231,7 +242,7 @@ int __res_nquerydomain(res_state statp, const char *name, const char *domain, in
 int __res_nquerydomain(res_state statp, const char *name, const char *domain, int class, int type,
                        unsigned char *answer, int anslen)
 {
-    if (!gp_enter(GP_SYM___res_nquerydomain))
+    if (!gp_enter(GP_SYM___res_nquerydomain) || gp_config.resolver == GP_RESOLVER_BLOCK)
         return REAL(__res_nquerydomain)(statp, name, domain, class, type, answer, anslen);
     return querydomain(GP_SYM_res_nquerydomain, statp, name, domain, class, type, answer, anslen);
 }
@@ -239,7 +250,7 @@ int __res_nquerydomain(res_state statp, const char *name, const char *domain, in
 int res_querydomain(const char *name, const char *domain, int class, int type,
                     unsigned char *answer, int anslen)
 {
-    if (!gp_enter(GP_SYM_res_querydomain))
+    if (!gp_enter(GP_SYM_res_querydomain) || gp_config.resolver == GP_RESOLVER_BLOCK)
         return REAL(res_querydomain)(name, domain, class, type, answer, anslen);
     return querydomain(GP_SYM_res_nquerydomain, own_res(), name, domain, class, type, answer,
                        anslen);
@@ -250,7 +261,7 @@ int __res_querydomain(const char *name, const char *domain, int class, int type,
 int __res_querydomain(const char *name, const char *domain, int class, int type,
                       unsigned char *answer, int anslen)
 {
-    if (!gp_enter(GP_SYM___res_querydomain))
+    if (!gp_enter(GP_SYM___res_querydomain) || gp_config.resolver == GP_RESOLVER_BLOCK)
         return REAL(__res_querydomain)(name, domain, class, type, answer, anslen);
     return querydomain(GP_SYM_res_nquerydomain, own_res(), name, domain, class, type, answer,
                        anslen);
@@ -271,7 +282,8 @@ static int do_send(int nid, res_state statp, const unsigned char *msg, int msgle
 int res_nsend(res_state statp, const unsigned char *msg, int msglen, unsigned char *answer,
               int anslen)
 {
-    if (!gp_enter(GP_SYM_res_nsend)) return REAL(res_nsend)(statp, msg, msglen, answer, anslen);
+    if (!gp_enter(GP_SYM_res_nsend) || gp_config.resolver == GP_RESOLVER_BLOCK)
+        return REAL(res_nsend)(statp, msg, msglen, answer, anslen);
     return do_send(GP_SYM_res_nsend, statp, msg, msglen, answer, anslen);
 }
 
@@ -280,19 +292,22 @@ int __res_nsend(res_state statp, const unsigned char *msg, int msglen, unsigned 
 int __res_nsend(res_state statp, const unsigned char *msg, int msglen, unsigned char *answer,
                 int anslen)
 {
-    if (!gp_enter(GP_SYM___res_nsend)) return REAL(__res_nsend)(statp, msg, msglen, answer, anslen);
+    if (!gp_enter(GP_SYM___res_nsend) || gp_config.resolver == GP_RESOLVER_BLOCK)
+        return REAL(__res_nsend)(statp, msg, msglen, answer, anslen);
     return do_send(GP_SYM_res_nsend, statp, msg, msglen, answer, anslen);
 }
 
 int res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
 {
-    if (!gp_enter(GP_SYM_res_send)) return REAL(res_send)(msg, msglen, answer, anslen);
+    if (!gp_enter(GP_SYM_res_send) || gp_config.resolver == GP_RESOLVER_BLOCK)
+        return REAL(res_send)(msg, msglen, answer, anslen);
     return do_send(GP_SYM_res_nsend, own_res(), msg, msglen, answer, anslen);
 }
 
 int __res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen);
 int __res_send(const unsigned char *msg, int msglen, unsigned char *answer, int anslen)
 {
-    if (!gp_enter(GP_SYM___res_send)) return REAL(__res_send)(msg, msglen, answer, anslen);
+    if (!gp_enter(GP_SYM___res_send) || gp_config.resolver == GP_RESOLVER_BLOCK)
+        return REAL(__res_send)(msg, msglen, answer, anslen);
     return do_send(GP_SYM_res_nsend, own_res(), msg, msglen, answer, anslen);
 }

@@ -43,9 +43,12 @@ struct rsv_chan {
     unsigned seq;
     struct sockw *socks;
     int nsocks, capsocks;
+    struct rsv_chan *next; /* the hub's other channels */
 };
 
-static __thread struct rsv_chan *tls_chan;
+/* A hub's channels, one per configuration in use: the system's, and the
+ * one a program's own res_state makes (resq.c). */
+static __thread struct rsv_chan *tls_chans;
 
 /* One query in flight. */
 struct waiter {
@@ -56,8 +59,8 @@ struct req {
     struct rsv_chan *c;
     struct waiter *w;
     struct rsv_reply *out;
-    unsigned char *q;
-    int qlen;
+    unsigned char *q; /* ares_free_string'd, or free'd when raw */
+    int qlen, raw;
     int attempts_left;
 };
 
@@ -263,13 +266,22 @@ static struct rsv_chan *chan_new(struct rsv_conf *conf)
  * lookup is still parked in it. */
 extern int __cxa_thread_atexit_impl(void (*)(void *), void *, void *);
 extern void *__dso_handle;
+static int chan_idle(const struct rsv_chan *c)
+{
+    return c->pending == 0 && !c->driver;
+}
+
 static void chan_at_thread_exit(void *arg)
 {
     (void)arg;
-    struct rsv_chan *c = tls_chan;
-    if (c && c->pending == 0 && !c->driver) {
-        tls_chan = NULL;
-        chan_free(c);
+    for (struct rsv_chan **pc = &tls_chans; *pc;) {
+        struct rsv_chan *c = *pc;
+        if (chan_idle(c)) {
+            *pc = c->next;
+            chan_free(c);
+        } else {
+            pc = &c->next;
+        }
     }
 }
 
@@ -278,30 +290,46 @@ static void chan_at_thread_exit(void *arg)
  * that were waiting) and the child starts afresh. */
 static void chan_fork_child(void)
 {
-    struct rsv_chan *c = tls_chan;
-    tls_chan = NULL;
-    if (!c) return;
-    c->driver = NULL;
-    c->driver_parked = 0;
-    c->nsocks = 0;
-    chan_free(c);
+    struct rsv_chan *c = tls_chans, *next;
+    tls_chans = NULL;
+    for (; c; c = next) {
+        next = c->next;
+        c->driver = NULL;
+        c->driver_parked = 0;
+        c->nsocks = 0;
+        chan_free(c);
+    }
 }
 
+/* The channel built from conf. An idle channel whose configuration only
+ * it still holds (resolv.conf changed, or the program's res_state did) is
+ * dropped on the way. */
 static struct rsv_chan *chan_get(struct rsv_conf *conf)
 {
     static int atfork;
-    struct rsv_chan *c = tls_chan;
-    if (c && c->conf != conf && c->pending == 0 && !c->driver) {
-        tls_chan = NULL; /* resolv.conf changed: rebuild once idle */
-        chan_free(c);
-        c = NULL;
+    static __thread int atexit_set;
+    struct rsv_chan *found = NULL;
+    for (struct rsv_chan **pc = &tls_chans; *pc;) {
+        struct rsv_chan *c = *pc;
+        if (c->conf == conf) {
+            found = c;
+        } else if (chan_idle(c) && __atomic_load_n(&c->conf->refs, __ATOMIC_ACQUIRE) == 1) {
+            *pc = c->next;
+            chan_free(c);
+            continue;
+        }
+        pc = &c->next;
     }
-    if (c) return c;
+    if (found) return found;
     if (!__atomic_exchange_n(&atfork, 1, __ATOMIC_ACQ_REL)) gp_atfork(NULL, NULL, chan_fork_child);
-    c = chan_new(conf);
+    struct rsv_chan *c = chan_new(conf);
     if (c) {
-        __cxa_thread_atexit_impl(chan_at_thread_exit, NULL, &__dso_handle);
-        tls_chan = c;
+        if (!atexit_set) {
+            atexit_set = 1;
+            __cxa_thread_atexit_impl(chan_at_thread_exit, NULL, &__dso_handle);
+        }
+        c->next = tls_chans;
+        tls_chans = c;
     }
     return c;
 }
@@ -348,12 +376,48 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     }
     r->out->status = status;
     r->out->seq = ++c->seq;
-    ares_free_string(r->q);
+    if (r->raw)
+        free(r->q);
+    else
+        ares_free_string(r->q);
     if (--r->w->left == 0) gl_unpark(r->w->gl, 0);
     free(r);
 }
 
-void rsv_send(struct rsv_conf *conf, const char *name, const int *types, int n,
+/* Sends r (its packet made) on c for the waiter w. */
+static void submit(struct rsv_chan *c, struct waiter *w, struct req *r, struct rsv_reply *out,
+                   int attempts)
+{
+    new_id(r->q);
+    r->c = c;
+    r->w = w;
+    r->out = out;
+    r->attempts_left = attempts;
+    w->left++;
+    c->pending++;
+    RSV_NOWAIT_BEGIN();
+    ares_send(c->ch, r->q, r->qlen, on_answer, r);
+    RSV_NOWAIT_END();
+}
+
+/* Parks the caller until every query of w has its outcome. */
+static void wait_all(struct rsv_chan *c, struct waiter *w)
+{
+    while (w->left > 0) {
+        kick(c);
+        if (!c->driver) { /* no greenlet to be had: drive it ourselves */
+            c->driver = w->gl;
+            while (c->pending > 0) drive_once(c);
+            c->driver = NULL;
+            continue;
+        }
+        w->gl->wkind = HUB_W_OTHER;
+        w->gl->wsince = hub_now_ns(CLOCK_MONOTONIC);
+        gl_park(hub_never()); /* an interrupt just parks us again */
+    }
+}
+
+void rsv_send(struct rsv_conf *conf, const char *name, int class, const int *types, int n,
               struct rsv_reply *out)
 {
     struct waiter w = {gl_self(), 0};
@@ -365,39 +429,43 @@ void rsv_send(struct rsv_conf *conf, const char *name, const int *types, int n,
         struct req *r = calloc(1, sizeof *r);
         if (!r) continue;
         RSV_NOWAIT_BEGIN();
-        int e = ares_create_query(name, ns_c_in, types[i], 0, 1, &r->q, &r->qlen,
-                                  (conf->options & RES_USE_EDNS0) ? 1200 : 0);
+        int e = ares_create_query(name, class, types[i], 0, !!(conf->options & RES_RECURSE), &r->q,
+                                  &r->qlen, (conf->options & RES_USE_EDNS0) ? 1200 : 0);
         RSV_NOWAIT_END();
         if (e != ARES_SUCCESS) { /* glibc's res_mkquery fails alike */
             out[i].status = e;
             free(r);
             continue;
         }
-        new_id(r->q);
-        r->c = c;
-        r->w = &w;
-        r->out = &out[i];
-        r->attempts_left = conf->attempts;
-        w.left++;
-        c->pending++;
-        RSV_NOWAIT_BEGIN();
-        ares_send(c->ch, r->q, r->qlen, on_answer, r);
-        RSV_NOWAIT_END();
+        submit(c, &w, r, &out[i], conf->attempts);
     }
-    while (w.left > 0) {
-        kick(c);
-        if (!c->driver) { /* no greenlet to be had: drive it ourselves */
-            c->driver = w.gl;
-            while (c->pending > 0) drive_once(c);
-            c->driver = NULL;
-            continue;
-        }
-        w.gl->wkind = HUB_W_OTHER;
-        w.gl->wsince = hub_now_ns(CLOCK_MONOTONIC);
-        gl_park(hub_never()); /* an interrupt just parks us again */
-    }
+    if (c) wait_all(c, &w);
 }
 
+void rsv_send_msg(struct rsv_conf *conf, const unsigned char *msg, int len, struct rsv_reply *out)
+{
+    struct waiter w = {gl_self(), 0};
+    struct rsv_chan *c = w.gl ? chan_get(conf) : NULL;
+    memset(out, 0, sizeof *out);
+    out->status = ARES_ENOMEM;
+    struct req *r = c ? calloc(1, sizeof *r) : NULL;
+    if (!r) return;
+    if (len < NS_HFIXEDSZ || len >= 65536) {
+        out->status = ARES_EBADQUERY;
+        free(r);
+        return;
+    }
+    if (!(r->q = malloc((size_t)len))) {
+        free(r);
+        return;
+    }
+    memcpy(r->q, msg, (size_t)len);
+    r->qlen = len;
+    r->raw = 1;
+    submit(c, &w, r, out, conf->attempts);
+    wait_all(c, &w);
+    if (out->pkt && out->len >= 2) memcpy(out->pkt, msg, 2); /* the program's query id */
+}
 void rsv_reply_free(struct rsv_reply *r)
 {
     free(r->pkt);

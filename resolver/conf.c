@@ -169,6 +169,30 @@ int rsv_conf_fresh(const struct rsv_conf *c)
            st.st_mtim.tv_nsec == c->st.st_mtim.tv_nsec && st.st_size == c->st.st_size;
 }
 
+/* What glibc's resolver takes from a res_state: the servers (IPv4 ones in
+ * nsaddr_list, IPv6 ones in the extension), timeout, attempts, ndots,
+ * options, search list and sort list. */
+static void from_res(struct rsv_conf *c, const struct __res_state *rs)
+{
+    c->timeout_s = rs->retrans;
+    c->attempts = rs->retry;
+    c->ndots = rs->ndots;
+    c->options = rs->options;
+    for (int i = 0; i < rs->nscount && i < MAXNS; i++) {
+        if (rs->nsaddr_list[i].sin_family == AF_INET)
+            memcpy(&c->servers[c->nservers++], &rs->nsaddr_list[i], sizeof rs->nsaddr_list[i]);
+        else if (rs->_u._ext.nsaddrs[i])
+            c->servers[c->nservers++] = *rs->_u._ext.nsaddrs[i];
+    }
+    for (int i = 0; i < MAXDNSRCH && rs->dnsrch[i]; i++)
+        if ((c->search[c->nsearch] = strdup(rs->dnsrch[i]))) c->nsearch++;
+    for (int i = 0; i < rs->nsort && i < RSV_MAXSORT; i++) {
+        c->sort_addr[i] = rs->sort_list[i].addr;
+        c->sort_mask[i].s_addr = rs->sort_list[i].mask;
+        c->nsort++;
+    }
+}
+
 static struct rsv_conf *load(void)
 {
     struct rsv_conf *c = calloc(1, sizeof *c);
@@ -189,23 +213,7 @@ static struct rsv_conf *load(void)
         c->ndots = 1;
         c->options = RES_DEFAULT;
     } else {
-        c->timeout_s = rs->retrans;
-        c->attempts = rs->retry;
-        c->ndots = rs->ndots;
-        c->options = rs->options;
-        for (int i = 0; i < rs->nscount && i < MAXNS; i++) {
-            if (rs->nsaddr_list[i].sin_family == AF_INET)
-                memcpy(&c->servers[c->nservers++], &rs->nsaddr_list[i], sizeof rs->nsaddr_list[i]);
-            else if (rs->_u._ext.nsaddrs[i])
-                c->servers[c->nservers++] = *rs->_u._ext.nsaddrs[i];
-        }
-        for (int i = 0; i < MAXDNSRCH && rs->dnsrch[i]; i++)
-            if ((c->search[c->nsearch] = strdup(rs->dnsrch[i]))) c->nsearch++;
-        for (int i = 0; i < rs->nsort && i < RSV_MAXSORT; i++) {
-            c->sort_addr[i] = rs->sort_list[i].addr;
-            c->sort_mask[i].s_addr = rs->sort_list[i].mask;
-            c->nsort++;
-        }
+        from_res(c, rs);
         res_nclose(rs);
     }
     free(rs);
@@ -242,4 +250,44 @@ void rsv_conf_put(struct rsv_conf *c)
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL)) return;
     for (int i = 0; i < c->nsearch; i++) free(c->search[i]);
     free(c);
+}
+
+/* ---- a program's own res_state (res_query and friends) -------------------- */
+
+static int same_conf(const struct rsv_conf *a, const struct rsv_conf *b)
+{
+    if (a->nservers != b->nservers || a->timeout_s != b->timeout_s || a->attempts != b->attempts ||
+        a->ndots != b->ndots || a->options != b->options || a->nsearch != b->nsearch ||
+        a->nsort != b->nsort)
+        return 0;
+    if (memcmp(a->servers, b->servers, sizeof a->servers[0] * (size_t)a->nservers)) return 0;
+    for (int i = 0; i < a->nsearch; i++)
+        if (strcmp(a->search[i], b->search[i])) return 0;
+    return !memcmp(a->sort_addr, b->sort_addr, sizeof a->sort_addr) &&
+           !memcmp(a->sort_mask, b->sort_mask, sizeof a->sort_mask);
+}
+
+/* The last one asked for on this OS thread, kept while the program's
+ * settings stay the same, so its channel (and sockets) serve the next
+ * call too. */
+static __thread struct rsv_conf *res_last;
+
+struct rsv_conf *rsv_conf_of_res(const struct __res_state *rs)
+{
+    struct rsv_conf *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->refs = 1;
+    from_res(c, rs);
+    /* glibc tries no server for retry 0; one attempt is the least we make */
+    if (c->attempts < 1) c->attempts = 1;
+    if (c->timeout_s < 1) c->timeout_s = 1;
+    if (res_last && same_conf(res_last, c)) {
+        rsv_conf_put(c);
+        c = res_last;
+    } else {
+        if (res_last) rsv_conf_put(res_last);
+        res_last = c;
+    }
+    __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+    return c;
 }

@@ -65,7 +65,7 @@ enum nss_status dns_gethostbyname4(struct rsv_conf *conf, const char *name, stru
     enum nss_status status;
     struct rsv_ans a;
     int noaaaa = (conf->options & RES_NOAAAA) != 0;
-    rsv_search(conf, name, noaaaa ? ns_t_a : RSV_T_A_AAAA, &a);
+    rsv_search(conf, name, ns_c_in, noaaaa ? ns_t_a : RSV_T_A_AAAA, &a);
     h_errno = a.herr;
     if (a.n >= 0)
         status = gaih_getanswer(a.pkt[0], (size_t)a.len[0], noaaaa ? NULL : a.pkt[1],
@@ -105,7 +105,7 @@ enum nss_status dns_gethostbyname3(struct rsv_conf *conf, const char *name, int 
     int olderr = errno;
     enum nss_status status;
     struct rsv_ans a;
-    rsv_search(conf, name, type, &a);
+    rsv_search(conf, name, ns_c_in, type, &a);
     h_errno = a.herr;
     if (a.n < 0) {
         status = search_failed(&a, olderr, errnop, h_errnop);
@@ -226,7 +226,7 @@ static enum nss_status dns_gethostbyaddr2(struct rsv_conf *conf, const void *add
     }
     int olderr = errno;
     struct rsv_ans a;
-    rsv_query(conf, qbuf, ns_t_ptr, &a);
+    rsv_query(conf, qbuf, ns_c_in, ns_t_ptr, &a);
     h_errno = a.herr;
     if (a.n < 0) {
         *h_errnop = a.herr;

@@ -82,6 +82,18 @@ int rsv_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *bu
 int rsv_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *ret, char *buf,
                         size_t buflen, struct hostent **result, int *h_errnop);
 
+/* ---- glibc's raw DNS interface (resq.c) ------------------------------------ */
+
+/* res_nquery (RSV_RES_QUERY), res_nsearch, res_nquerydomain (domain used)
+ * and res_nsend answered over the hub's channel with statp's settings:
+ * the same return value, buffer contents, h_errno (also in
+ * statp->res_h_errno) and errno as glibc's. statp is initialised. */
+enum { RSV_RES_QUERY, RSV_RES_SEARCH, RSV_RES_QUERYDOMAIN };
+int rsv_res_query(struct __res_state *statp, int kind, const char *name, const char *domain,
+                  int class, int type, unsigned char *ans, int anslen);
+int rsv_res_send(struct __res_state *statp, const unsigned char *msg, int msglen,
+                 unsigned char *ans, int anslen);
+
 /* ---- native worker threads (pool.c) ---------------------------------------- */
 
 /* A job run on one of a few native threads while the calling greenlet

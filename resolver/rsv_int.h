@@ -46,6 +46,9 @@ struct rsv_conf *rsv_conf_get(void);
  * if given. */
 void rsv_worker_res(void);
 void rsv_conf_put(struct rsv_conf *c);
+/* A program's res_state's settings as a configuration (referenced; the
+ * same one while they do not change on this OS thread). */
+struct rsv_conf *rsv_conf_of_res(const struct __res_state *rs);
 /* Whether /etc/resolv.conf still is what c was read from. */
 int rsv_conf_fresh(const struct rsv_conf *c);
 
@@ -63,8 +66,11 @@ struct rsv_reply {
 /* Sends the n (1 or 2) queries for name in parallel, each up to the
  * configured attempts over the servers (as glibc's res_send), and parks
  * the caller until all have an outcome. Fills out[0..n). */
-void rsv_send(struct rsv_conf *conf, const char *name, const int *types, int n,
+void rsv_send(struct rsv_conf *conf, const char *name, int class, const int *types, int n,
               struct rsv_reply *out);
+/* res_send's part: the program's own query packet msg, sent the same way;
+ * the answer carries msg's id. */
+void rsv_send_msg(struct rsv_conf *conf, const unsigned char *msg, int len, struct rsv_reply *out);
 void rsv_reply_free(struct rsv_reply *r);
 
 /* ---- search.c ------------------------------------------------------------- */
@@ -81,8 +87,11 @@ struct rsv_ans {
     int len[2];
     struct rsv_reply rep[2]; /* owned; freed by rsv_ans_free */
 };
-void rsv_search(struct rsv_conf *conf, const char *name, int type, struct rsv_ans *a);
-void rsv_query(struct rsv_conf *conf, const char *name, int type, struct rsv_ans *a);
+void rsv_search(struct rsv_conf *conf, const char *name, int class, int type, struct rsv_ans *a);
+void rsv_query(struct rsv_conf *conf, const char *name, int class, int type, struct rsv_ans *a);
+/* __res_context_querydomain: name.domain (domain may be NULL). */
+void rsv_querydomain(struct rsv_conf *conf, const char *name, const char *domain, int class,
+                     int type, struct rsv_ans *a);
 void rsv_ans_free(struct rsv_ans *a);
 /* HOSTALIASES, as __res_context_hostalias: the alias target, or NULL. */
 const char *rsv_hostalias(const struct rsv_conf *conf, const char *name, char *buf, size_t n);

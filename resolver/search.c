@@ -36,7 +36,7 @@ static int ancount(const unsigned char *p)
 }
 
 /* __res_context_query: one name, one type or the A and AAAA pair. */
-static void query(struct rsv_conf *conf, const char *name, int type, struct rsv_ans *a,
+static void query(struct rsv_conf *conf, const char *name, int class, int type, struct rsv_ans *a,
                   int *rc_seen)
 {
     int types[2], n = 1;
@@ -60,7 +60,7 @@ static void query(struct rsv_conf *conf, const char *name, int type, struct rsv_
         set_herr(a, TRY_AGAIN);
         return;
     }
-    rsv_send(conf, name, types, n, a->rep);
+    rsv_send(conf, name, class, types, n, a->rep);
     for (int i = 0; i < n; i++)
         if (a->rep[i].status == ARES_EBADNAME || a->rep[i].status == ARES_EBADSTR) {
             set_herr(a, NO_RECOVERY); /* res_mkquery refused the name */
@@ -120,16 +120,16 @@ static void query(struct rsv_conf *conf, const char *name, int type, struct rsv_
     }
 }
 
-void rsv_query(struct rsv_conf *conf, const char *name, int type, struct rsv_ans *a)
+void rsv_query(struct rsv_conf *conf, const char *name, int class, int type, struct rsv_ans *a)
 {
     int rc;
     memset(a, 0, sizeof *a);
-    query(conf, name, type, a, &rc);
+    query(conf, name, class, type, a, &rc);
 }
 
 /* __res_context_querydomain */
-static void querydomain(struct rsv_conf *conf, const char *name, const char *domain, int type,
-                        struct rsv_ans *a, int *rc_seen)
+static void querydomain(struct rsv_conf *conf, const char *name, const char *domain, int class,
+                        int type, struct rsv_ans *a, int *rc_seen)
 {
     char nbuf[NS_MAXDNAME];
     const char *longname = name;
@@ -155,7 +155,7 @@ static void querydomain(struct rsv_conf *conf, const char *name, const char *dom
         memcpy(nbuf + n + 1, domain, d + 1);
         longname = nbuf;
     }
-    query(conf, longname, type, a, rc_seen);
+    query(conf, longname, class, type, a, rc_seen);
 }
 
 static int samename(const char *a, const char *b)
@@ -196,8 +196,16 @@ const char *rsv_hostalias(const struct rsv_conf *conf, const char *name, char *d
     return NULL;
 }
 
+void rsv_querydomain(struct rsv_conf *conf, const char *name, const char *domain, int class,
+                     int type, struct rsv_ans *a)
+{
+    int rc;
+    memset(a, 0, sizeof *a);
+    querydomain(conf, name, domain, class, type, a, &rc);
+}
+
 /* __res_context_search */
-void rsv_search(struct rsv_conf *conf, const char *name, int type, struct rsv_ans *a)
+void rsv_search(struct rsv_conf *conf, const char *name, int class, int type, struct rsv_ans *a)
 {
     char tmp[NS_MAXDNAME];
     const char *cp;
@@ -212,11 +220,11 @@ void rsv_search(struct rsv_conf *conf, const char *name, int type, struct rsv_an
     if (cp > name && cp[-1] == '.') trailing_dot = 1;
 
     if (!dots && (cp = rsv_hostalias(conf, name, tmp, sizeof tmp))) {
-        query(conf, cp, type, a, &rc);
+        query(conf, cp, class, type, a, &rc);
         return;
     }
     if (dots >= (unsigned)conf->ndots || trailing_dot) {
-        querydomain(conf, name, NULL, type, a, &rc);
+        querydomain(conf, name, NULL, class, type, a, &rc);
         if (a->n > 0 || trailing_dot) return;
         saved_herrno = a->herr;
         tried_as_is++;
@@ -229,7 +237,7 @@ void rsv_search(struct rsv_conf *conf, const char *name, int type, struct rsv_an
             searched = 1;
             if (dname[0] == '.') dname++;
             if (dname[0] == 0) root_on_list++;
-            querydomain(conf, name, dname, type, a, &rc);
+            querydomain(conf, name, dname, class, type, a, &rc);
             if (a->n > 0) return;
             if (a->err == ECONNREFUSED) {
                 set_herr(a, TRY_AGAIN);
@@ -255,7 +263,7 @@ void rsv_search(struct rsv_conf *conf, const char *name, int type, struct rsv_an
     }
     if ((dots || !searched || !(conf->options & RES_NOTLDQUERY)) &&
         !(tried_as_is || root_on_list)) {
-        querydomain(conf, name, NULL, type, a, &rc);
+        querydomain(conf, name, NULL, class, type, a, &rc);
         if (a->n > 0) return;
     }
     if (saved_herrno != -1)

@@ -2,7 +2,9 @@
  * the thread's own _res pointed at the test server (DNS_TEST_NS): every
  * answer is parsed and checked. Then res_search (the search list), a
  * name that does not exist (h_errno), res_querydomain, res_nquery on a
- * private res_state, and res_send of a packet made with res_mkquery.
+ * private res_state, and res_send of a packet made with res_mkquery; the
+ * answers' bytes are printed as a hash, so native and shim runs compare
+ * them whole.
  * Usage: res_many N   (names hI.bulk.test -> 198.18.I/256.I%256) */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -45,6 +47,15 @@ static void first_a(const unsigned char *ans, int len, char *out, size_t n)
     }
 }
 
+/* The answer's bytes after its id (which is random): length and a hash,
+ * so the native and the shim's answers can be compared whole. */
+static void print_bytes(const char *what, const unsigned char *ans, int len)
+{
+    unsigned h = 2166136261u;
+    for (int i = 2; i < len && i < 512; i++) h = (h ^ ans[i]) * 16777619u;
+    printf("  %s: %d bytes, fnv %08x\n", what, len, len > 2 ? h : 0);
+}
+
 static void *worker(void *arg)
 {
     int i = (int)(long)arg;
@@ -78,12 +89,15 @@ int main(int argc, char **argv)
     int r = res_search("a", ns_c_in, ns_t_a, ans, sizeof ans);
     first_a(ans, r, got, sizeof got);
     printf("res_search(a): %s %s\n", r > 0 ? "answer" : "none", got);
+    print_bytes("res_search(a)", ans, r);
     h_errno = 0;
     r = res_query("nx.test", ns_c_in, ns_t_a, ans, sizeof ans);
     printf("res_query(nx.test): %d h_errno %d (%s)\n", r, h_errno, hstrerror(h_errno));
+    print_bytes("res_query(nx.test) buffer", ans, 12); /* the NXDOMAIN answer's header */
     r = res_querydomain("a", "test", ns_c_in, ns_t_a, ans, sizeof ans);
     first_a(ans, r, got, sizeof got);
     printf("res_querydomain(a, test): %s %s\n", r > 0 ? "answer" : "none", got);
+    print_bytes("res_querydomain(a, test)", ans, r);
 
     struct __res_state st;
     memset(&st, 0, sizeof st);
@@ -93,11 +107,21 @@ int main(int argc, char **argv)
     r = res_nquery(&st, "short.test", ns_c_in, ns_t_a, ans, sizeof ans);
     first_a(ans, r, got, sizeof got);
     printf("res_nquery(short.test): %s %s\n", r > 0 ? "answer" : "none", got);
+    print_bytes("res_nquery(short.test)", ans, r);
+    r = res_nquery(&st, "big.test", ns_c_in, ns_t_a, ans, sizeof ans);
+    printf("res_nquery(big.test) into 512 bytes: %d\n", r);
+    print_bytes("res_nquery(big.test)", ans, r);
+    r = res_nsearch(&st, "multi", ns_c_in, ns_t_aaaa, ans, sizeof ans);
+    print_bytes("res_nsearch(multi, AAAA)", ans, r);
+    r = res_nquery(&st, "a.test", ns_c_chaos, ns_t_txt, ans, sizeof ans);
+    printf("res_nquery(a.test, CHAOS TXT): %d h_errno %d\n", r, st.res_h_errno);
     unsigned char q[512];
     int ql = res_mkquery(ns_o_query, "x.test", ns_c_in, ns_t_a, NULL, 0, NULL, q, sizeof q);
     r = res_send(q, ql, ans, sizeof ans);
     first_a(ans, r, got, sizeof got);
-    printf("res_send(x.test): %s %s\n", r > 0 ? "answer" : "none", got);
+    printf("res_send(x.test): %s %s, id %s\n", r > 0 ? "answer" : "none", got,
+           r > 2 && !memcmp(ans, q, 2) ? "the query's" : "other");
+    print_bytes("res_send(x.test)", ans, r);
     res_nclose(&st);
     return bad != 0;
 }
