@@ -174,6 +174,9 @@ $(BUILD)/legacy/libgp_ctor.so: test/legacy/lib/gp_ctor.c
 	$(CC) $(LEGACY_CFLAGS) -fPIC -shared -o $@ $<
 $(BUILD)/legacy/ctor_main: test/legacy/ctor_main.c $(BUILD)/legacy/libgp_ctor.so
 	$(CC) $(LEGACY_CFLAGS) -o $@ $< -L$(BUILD)/legacy -lgp_ctor -Wl,-rpath,'$$ORIGIN'
+# System calls made without libc (test 99): liburing linked statically.
+$(BUILD)/legacy/raw_syscalls: LEGACY_LIBS = -l:liburing.a
+
 # A liburing program (liburing-dev, a test dependency): its own library.
 $(BUILD)/legacy/uring_wait: test/legacy/uring_wait.c
 	@mkdir -p $(dir $@)

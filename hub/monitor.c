@@ -233,6 +233,14 @@ static void report(struct hub *h, gl_t *g, unsigned long passes, int64_t held_ns
         else
             gp_dprintf(fd, "      in system call: %ld(%#lx, %#lx, %#lx, ...)\n", nr, args[0],
                        args[1], args[2]);
+        uintptr_t lo, len;
+        if (pc && gp_text_of(gp_real(GP_SYM_read), &lo, &len) == 0 && pc - lo >= len) {
+            where(a, sizeof a, pc);
+            gp_dprintf(fd,
+                       "      made without libc: a syscall instruction at %s, which no hook sees "
+                       "(GEVENT_SYSCALL_DISPATCH=on makes such calls waits on the hub)\n",
+                       a);
+        }
     } else if (st == 0) {
         gp_dprintf(fd, "      in system call: none (running)\n");
     }

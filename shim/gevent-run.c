@@ -47,6 +47,8 @@ static void usage(FILE *f)
             "  --dump-signal SIG print every greenlet to stderr when SIG arrives\n"
             "  --monitor MS      report a thread that holds the OS thread MS ms (GEVENT_MONITOR)\n"
             "  --preempt MS      preempt a thread after a time slice of MS ms (GEVENT_PREEMPT)\n"
+            "  --syscall-dispatch  system calls made without libc wait on the hub\n"
+            "                    (GEVENT_SYSCALL_DISPATCH=on)\n"
             "  --no-SUBSYSTEM    do not patch SUBSYSTEM (e.g. --no-thread)\n"
             "  --only LIST       patch only these subsystems (comma list)\n"
             "  --help            this text\n\n"
@@ -322,6 +324,54 @@ static int imp_cmp(const void *a, const void *b)
     return strcmp(((const struct imp *)a)->name, ((const struct imp *)b)->name);
 }
 
+/* x86-64 system calls that can wait: made with a raw instruction, outside
+ * libc, no hook sees them. */
+static const struct {
+    long nr;
+    const char *name;
+} raw_blocking[] = {
+    {0, "read"},         {1, "write"},         {7, "poll"},
+    {19, "readv"},       {20, "writev"},       {23, "select"},
+    {34, "pause"},       {35, "nanosleep"},    {42, "connect"},
+    {43, "accept"},      {44, "sendto"},       {45, "recvfrom"},
+    {46, "sendmsg"},     {47, "recvmsg"},      {61, "wait4"},
+    {64, "semop"},       {69, "msgsnd"},       {70, "msgrcv"},
+    {72, "fcntl"},       {73, "flock"},        {128, "rt_sigtimedwait"},
+    {202, "futex"},      {220, "semtimedop"},  {230, "clock_nanosleep"},
+    {232, "epoll_wait"}, {247, "waitid"},      {270, "pselect6"},
+    {271, "ppoll"},      {281, "epoll_pwait"}, {288, "accept4"},
+    {299, "recvmmsg"},   {307, "sendmmsg"},    {426, "io_uring_enter"},
+};
+
+/* Raw system call instructions that may wait, object by object (libc's are
+ * its own, behind the hooks). The number of "maybe" lines printed. */
+static int check_raw(void)
+{
+    int n = 0;
+    for (int i = 0; i < nobjs; i++) {
+        if (strncmp(objs[i].name, "libc.so", 7) == 0) continue;
+        long nrs[64];
+        int nnrs, wrappers;
+        if (elf_raw_syscalls(objs[i].path, nrs, 64, &nnrs, &wrappers) <= 0) continue;
+        char names[300] = "";
+        int nb = 0;
+        for (int k = 0; k < nnrs; k++)
+            for (size_t j = 0; j < sizeof raw_blocking / sizeof raw_blocking[0]; j++)
+                if (raw_blocking[j].nr == nrs[k] && strlen(names) + 24 < sizeof names) {
+                    strcat(names, nb++ ? ", " : "");
+                    strcat(names, raw_blocking[j].name);
+                }
+        if (!nb && !wrappers) continue;
+        printf("  maybe      %-24s %s%s%s%s: system calls made without libc (a syscall "
+               "instruction), unseen by the hooks: they hold the OS thread unless "
+               "GEVENT_SYSCALL_DISPATCH=on, in %s\n",
+               "(raw system calls)", nb ? names : "", nb && wrappers ? ", " : "",
+               wrappers ? "any number" : "", wrappers ? " (a wrapper)" : "", objs[i].name);
+        n++;
+    }
+    return n;
+}
+
 static int check(const char *lib, const char *prog)
 {
     char path[PATH_MAX];
@@ -417,6 +467,7 @@ static int check(const char *lib, const char *prog)
             }
         }
     }
+    nmaybe += check_raw();
     printf("summary: %d covered, %d in the table but off, %d blocking call(s) not covered, "
            "%d that may block\n",
            ncov, noff, nblock, nmaybe);
@@ -458,6 +509,8 @@ int main(int argc, char **argv)
             }
             /* the library validates it */
             setenv(a[2] == 'm' ? "GEVENT_MONITOR" : "GEVENT_PREEMPT", argv[i], 1);
+        } else if (strcmp(a, "--syscall-dispatch") == 0) {
+            setenv("GEVENT_SYSCALL_DISPATCH", "on", 1);
         } else if (strcmp(a, "--report") == 0) {
             setenv("GEVENT_REPORT", "1", 1);
         } else if (strcmp(a, "--stats") == 0) {

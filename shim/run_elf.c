@@ -135,3 +135,78 @@ out:
     munmap(m, sz);
     return rc;
 }
+
+/* System call instructions in the object's code, where the number is put
+ * in eax shortly before (mov $N, %eax or xor %eax, %eax: known; mov %reg,
+ * %eax: a wrapper taking it as an argument). A byte search: what looks like one inside another
+ * instruction is counted too, which the mov before it makes rare. */
+int elf_raw_syscalls(const char *path, long *nrs, int max, int *nnrs, int *wrappers)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), total = 0;
+    *nnrs = *wrappers = 0;
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+        close(fd);
+        return -1;
+    }
+    size_t sz = (size_t)st.st_size;
+    unsigned char *m = mmap(NULL, sz, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return -1;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_machine != EM_X86_64 || eh->e_shoff == 0 ||
+        eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > sz) {
+        munmap(m, sz);
+        return -1;
+    }
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(m + eh->e_shoff);
+    for (int i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_type != SHT_PROGBITS || !(sh[i].sh_flags & SHF_EXECINSTR)) continue;
+        if (sh[i].sh_offset + sh[i].sh_size > sz) continue;
+        const unsigned char *c = m + sh[i].sh_offset;
+        for (size_t k = 2; k + 1 < sh[i].sh_size; k++) {
+            if (c[k] != 0x0f || c[k + 1] != 0x05) continue;
+            /* the closest load of eax in the 24 bytes before (compilers
+             * schedule it a few instructions ahead) */
+            long nr = -1;
+            for (size_t b = 2; b <= 24 && b <= k && nr == -1; b++) {
+                const unsigned char *q = c + k - b;
+                if (b >= 5 && q[0] == 0xb8) /* mov $imm32, %eax */
+                    nr = (long)(q[1] | q[2] << 8 | q[3] << 16 | (unsigned)q[4] << 24);
+                else if (q[0] == 0x31 && q[1] == 0xc0) /* xor %eax, %eax: read */
+                    nr = 0;
+                else if (q[0] == 0x89 && (q[1] & 0xc7) == 0xc0) /* mov %r32, %eax */
+                    nr = -2;
+            }
+            if (nr == -1) continue;
+            /* what follows must use the result (a cmp, test or mov of rax,
+             * or ret), unless eax was loaded by the instruction just before:
+             * bytes 0f 05 inside another instruction's operand rarely pass */
+            const unsigned char *a = c + k + 2;
+            size_t left = sh[i].sh_size - k - 2;
+            int adjacent = c[k - 1] == 0xc0 || (k >= 5 && c[k - 5] == 0xb8) ||
+                           (c[k - 2] == 0x89 && (c[k - 1] & 0xc7) == 0xc0);
+            int uses =
+                left >= 3 &&
+                (a[0] == 0xc3 ||
+                 (a[0] == 0x48 &&
+                  (a[1] == 0x3d || a[1] == 0x85 || a[1] == 0x83 || a[1] == 0x89 || a[1] == 0x63)) ||
+                 a[0] == 0x3d || (a[0] == 0x85 && a[1] == 0xc0) || (a[0] == 0x83 && a[1] == 0xf8) ||
+                 ((a[0] == 0x89 || a[0] == 0x49) &&
+                  (a[1] == 0xc0 || a[1] == 0x89 || (a[1] & 0xf8) == 0xc0)));
+            if (!adjacent && !uses) continue;
+            total++;
+            if (nr == -2) {
+                (*wrappers)++;
+                continue;
+            }
+            int seen = 0;
+            for (int j = 0; j < *nnrs; j++) seen |= nrs[j] == nr;
+            if (!seen && *nnrs < max) nrs[(*nnrs)++] = nr;
+        }
+    }
+    munmap(m, sz);
+    return total;
+}

@@ -17,4 +17,9 @@ void elf_add_system_dirs(void);
 int elf_scan(const char *path, const char *objname, int machine_want, int *machine_out,
              char ***needed, int *nneeded, void (*import)(const char *sym, const char *objname));
 
+/* System call instructions in path's code (x86-64): how many, the distinct
+ * numbers seen loaded just before (up to max in nrs), and how many take it
+ * from a register (wrappers). -1 if path is not such an object. */
+int elf_raw_syscalls(const char *path, long *nrs, int max, int *nnrs, int *wrappers);
+
 #endif

@@ -1,6 +1,7 @@
 /* Raw system calls and libc services for the whole library (raw.h). */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -141,6 +142,8 @@ static long raw6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
     return ret;
 }
 
+long (*gp_syscall_via)(long, ...);
+
 long gp_syscall(long nr, ...)
 {
     va_list ap;
@@ -148,5 +151,37 @@ long gp_syscall(long nr, ...)
     long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long);
     long a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
     va_end(ap);
+    long (*via)(long, ...) = gp_syscall_via;
+    if (via) return via(nr, a1, a2, a3, a4, a5, a6);
     return raw6(nr, a1, a2, a3, a4, a5, a6);
+}
+
+/* The object holding addr: its executable PT_LOAD segment. */
+struct text_q {
+    uintptr_t addr, lo, len;
+};
+static int text_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct text_q *q = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (q->addr >= lo && q->addr < lo + ph->p_memsz) {
+            q->lo = lo;
+            q->len = ph->p_memsz;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int gp_text_of(const void *addr, uintptr_t *lo, uintptr_t *len)
+{
+    struct text_q q = {(uintptr_t)addr, 0, 0};
+    if (!addr || !dl_iterate_phdr(text_cb, &q)) return -1;
+    *lo = q.lo;
+    *len = q.len;
+    return 0;
 }

@@ -6,6 +6,7 @@
 #define GP_BASE_RAW_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The whole buffer with write(2) system calls, retried on EINTR and short
@@ -32,6 +33,11 @@ ssize_t gp_read_file(const char *path, char *buf, size_t n);
  * on failure. Every system call the library makes for itself uses this;
  * async-signal-safe. */
 long gp_syscall(long nr, ...);
+/* When set (GEVENT_SYSCALL_DISPATCH=on: system calls from outside libc
+ * trap), gp_syscall goes through it: libc's own syscall(). */
+extern long (*gp_syscall_via)(long, ...);
+/* The executable segment of the object holding addr (0), or -1. */
+int gp_text_of(const void *addr, uintptr_t *lo, uintptr_t *len);
 
 /* pthread_atfork for the library's own handlers: glibc's
  * __register_atfork, never the thread patch's hook of that name. Safe from

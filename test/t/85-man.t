@@ -12,7 +12,7 @@ is "$err" "" "groff -ww: no warnings either"
 txt=$(MANWIDTH=200 man -l -Tutf8 man/libgevent_patch.7 2>/dev/null | sed 's/.\x08//g')
 missing=""
 for v in GEVENT_PATCH GEVENT_PATCH_SUBSYSTEM GEVENT_REPORT GEVENT_STATS GEVENT_RESOLVER \
-    GEVENT_RESOLVER_NAMESERVERS GEVENT_STACK_SIZE GEVENT_DUMP_SIGNAL GEVENT_FILEIO; do
+    GEVENT_RESOLVER_NAMESERVERS GEVENT_STACK_SIZE GEVENT_DUMP_SIGNAL GEVENT_FILEIO GEVENT_SYSCALL_DISPATCH; do
     grep -q "^ *$v" <<<"$txt" || missing="$missing $v"
 done
 is "$missing" "" "libgevent_patch(7) documents every variable"
