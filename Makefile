@@ -89,7 +89,7 @@ BENCH       := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%) \
 
 # Debian packages: to build, and what the tests and benchmarks drive.
 DEPS      := libev-dev libc-ares-dev libboost-context-dev
-TEST_DEPS := dpkg-dev gcc g++ rustc make procps binutils valgrind curl socat man-db groff-base netcat-openbsd python3 \
+TEST_DEPS := dpkg-dev gcc g++ rustc make procps binutils valgrind curl socat openssh-client man-db groff-base netcat-openbsd python3 \
              util-linux zlib1g-dev dpkg-dev debhelper lintian pkg-config build-essential systemd \
              libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools \
              mount liburing-dev
