@@ -288,7 +288,10 @@ again:;
     if (r == EINTR || r == ECANCELED) { /* the hook may unwind: free first */
         if (ws != stackw) free(ws);
         ws = NULL;
-        if ((r = intr_after(r)) == HUB_RESTART) {
+        self->wkind = HUB_W_FD; /* what was interrupted, for the hook (SO_*TIMEO) */
+        r = intr_after(r);
+        self->wkind = HUB_W_NONE;
+        if (r == HUB_RESTART) {
             ws = n <= 8 ? stackw : malloc((size_t)n * sizeof *ws);
             if (!ws) return ENOMEM;
             r = 0;

@@ -151,6 +151,13 @@ static int classify(int fd, struct fdt *e)
     return 0;
 }
 
+int fdt_timeo_set(int fd, int events)
+{
+    struct fdt *e = fdt_get(fd);
+    if (!e || e->kind != FDT_SOCKET) return 0;
+    return ((events & HUB_IN) && e->rcvtimeo_ns > 0) || ((events & HUB_OUT) && e->sndtimeo_ns > 0);
+}
+
 struct fdt *fdt_get(int fd)
 {
     struct fdt_chunk *c = chunk(fd, 1);

@@ -93,6 +93,11 @@ enum { FDT_PLAIN, FDT_DONTWAIT, FDT_NOWAIT, FDT_READY };
 ssize_t fdt_call(int fd, struct fdt *e, int events, int mode, ssize_t (*op)(void *ctx, int mode),
                  void *ctx, hub_deadline *dl);
 
+/* fd is a socket with a timeout set for events (HUB_IN: SO_RCVTIMEO,
+ * HUB_OUT: SO_SNDTIMEO): a signal handler interrupting a wait on it makes
+ * the call fail with EINTR even under SA_RESTART (signal(7)). */
+int fdt_timeo_set(int fd, int events);
+
 /* The mode for read/write-like calls on e (sockets: FDT_DONTWAIT). */
 int fdt_io_mode(const struct fdt *e, int events);
 

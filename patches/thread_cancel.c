@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fdt.h"
 #include "signal_int.h"
 #include "thread.h"
 
@@ -206,11 +207,12 @@ void gp_pending(int id)
     if (cancel_on(th) && id >= 0 && gp_sym_cancel(id) != CP_NONE) act(th);
 }
 
-/* After a handler interrupted call id: wait again? signal(7) by the
+/* After a handler interrupted g's call id: wait again? signal(7) by the
  * restart column of symbols.def; sa_restart: every handler that ran had
- * SA_RESTART. (RCVTIMEO/SNDTIMEO: as RESTART; the socket timeout case, EINTR
- * natively, is not told apart.) */
-static int restarts(int id, int sa_restart)
+ * SA_RESTART. A call waiting on a socket with a timeout for that direction
+ * set is not restarted (the kernel's sock_intr_errno): accept, recv* and
+ * read on SO_RCVTIMEO, connect, send* and write on SO_SNDTIMEO. */
+static int restarts(const gl_t *g, int id, int sa_restart)
 {
     if (id < 0) return sa_restart;
     switch (gp_sym_restart(id)) {
@@ -219,6 +221,7 @@ static int restarts(int id, int sa_restart)
     case GP_RESTART_NORESTART:
         return 0;
     default:
+        if (sa_restart && g->wkind == HUB_W_FD && fdt_timeo_set((int)g->wobj, g->wevents)) return 0;
         return sa_restart;
     }
 }
@@ -231,7 +234,7 @@ static int intr_hook(int code)
     if (g && g->sigq) restart = gp_sig_run(g); /* process-directed signals */
     if (!th) {
         if (code == 0 || code == ECANCELED) return code;
-        return restarts(id, restart) ? HUB_RESTART : EINTR;
+        return restarts(g, id, restart) ? HUB_RESTART : EINTR;
     }
     if (th->sigpending) restart &= gth_deliver(th);
     if (cancel_on(th)) {
@@ -242,7 +245,7 @@ static int intr_hook(int code)
     if (code == 0) return 0;                   /* before waiting: wait */
     if (code == ECANCELED) return HUB_RESTART; /* nothing to act on (any more) */
     /* EINTR: a signal handler ran; the restart column of symbols.def */
-    return restarts(id, restart) ? HUB_RESTART : EINTR;
+    return restarts(g, id, restart) ? HUB_RESTART : EINTR;
 }
 
 /* Also the signal patch's, when the thread patch is off. */
