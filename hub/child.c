@@ -14,12 +14,16 @@
 #define POLL_MIN_NS (1 * 1000000LL)
 #define POLL_MAX_NS (50 * 1000000LL)
 
-static volatile unsigned child_gen; /* SIGCHLD arrivals (and other nudges) */
-static struct hub *child_hub;       /* the hub the handler pokes */
-static ev_async child_async;        /* on child_hub's loop, started once */
-static volatile int child_async_on; /* set once child_async is started */
-static hub_wq child_wq;             /* greenlets of child_hub in hub_child_wait */
-static unsigned child_waiters;      /* all hubs: greenlets in hub_child_wait */
+static volatile unsigned child_gen GP_FORK_DATA; /* SIGCHLD arrivals (and other nudges) */
+/* Greenlets between hub_child_watch and hub_child_unwatch: only they look at
+ * child_gen, so a SIGCHLD with none of them writes nothing (a fork's parent
+ * reaping its child with the kernel's wait: patches/os.c). */
+static unsigned child_watch GP_FORK_DATA;
+static struct hub *child_hub;               /* the hub the handler pokes */
+static ev_async child_async;                /* on child_hub's loop, started once */
+static volatile int child_async_on;         /* set once child_async is started */
+static hub_wq child_wq GP_FORK_DATA;        /* greenlets of child_hub in hub_child_wait */
+static unsigned child_waiters GP_FORK_DATA; /* all hubs: greenlets in hub_child_wait */
 
 unsigned hub_child_gen(void)
 {
@@ -31,8 +35,23 @@ unsigned hub_child_waiters(void)
     return __atomic_load_n(&child_waiters, __ATOMIC_RELAXED);
 }
 
+void hub_child_watch(void)
+{
+    __atomic_add_fetch(&child_watch, 1, __ATOMIC_SEQ_CST);
+}
+
+void hub_child_unwatch(void)
+{
+    __atomic_sub_fetch(&child_watch, 1, __ATOMIC_SEQ_CST);
+}
+
 void hub_child_notify(void)
 {
+    /* a watcher that came after this load makes its WNOHANG try after the
+     * change of state that sent the signal: it sees the child itself */
+    if (!__atomic_load_n(&child_watch, __ATOMIC_SEQ_CST) &&
+        !__atomic_load_n(&child_waiters, __ATOMIC_SEQ_CST))
+        return;
     __atomic_add_fetch(&child_gen, 1, __ATOMIC_ACQ_REL);
     /* ev_async_send is async-signal-safe and thread-safe */
     if (__atomic_load_n(&child_async_on, __ATOMIC_ACQUIRE))
@@ -106,9 +125,11 @@ int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
     return r;
 }
 
-void hub_child_forked(void)
+GP_FORK_CODE void hub_child_forked(void)
 {
     /* the waiters were other greenlets: none of them exists in the child */
-    child_wq.head = child_wq.tail = NULL;
-    child_waiters = 0;
+    GP_SET(child_wq.head, NULL);
+    GP_SET(child_wq.tail, NULL);
+    GP_SET(child_waiters, 0);
+    GP_SET(child_watch, 0);
 }

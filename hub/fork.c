@@ -19,7 +19,7 @@
 
 void hub_child_forked(void); /* child.c */
 
-void hub_fork_child(void)
+GP_FORK_CODE void hub_fork_child(void)
 {
     struct hub *h = hub_tls.hub;
     gl_t *self = hub_tls.cur;
@@ -30,8 +30,8 @@ void hub_fork_child(void)
     for (int fd = 0; fd < h->nfdw; fd++) {
         struct hub_fdw *f = h->fdw[fd];
         if (!f) continue;
-        f->head = NULL;
-        ev_io_stop(h->loop, &f->io);
+        GP_SET(f->head, NULL);
+        if (ev_is_active(&f->io)) ev_io_stop(h->loop, &f->io);
     }
 
     /* Drop every greenlet but the caller. A dropped one is marked dead so a
@@ -46,23 +46,27 @@ void hub_fork_child(void)
         g->all_next = g->all_prev = NULL;
         if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, -1);
     }
+    /* GP_SET: what a fork child writes is copied first (util.h) */
     if (!self->is_hub) {
-        h->all = self;
-        self->all_next = self->all_prev = NULL;
-        h->nalive = 1;
+        GP_SET(h->all, self);
+        GP_SET(self->all_next, NULL);
+        GP_SET(self->all_prev, NULL);
+        GP_SET(h->nalive, 1);
     } else { /* forked from a loop callback: no program greenlet survives */
-        h->all = NULL;
-        h->nalive = 0;
+        GP_SET(h->all, NULL);
+        GP_SET(h->nalive, 0);
     }
-    h->rq_head = h->rq_tail = NULL;
-    h->pq_head = h->pq_tail = NULL; /* preempted greenlets are gone too */
-    h->running = self;
+    GP_SET(h->rq_head, NULL);
+    GP_SET(h->rq_tail, NULL);
+    GP_SET(h->pq_head, NULL); /* preempted greenlets are gone too */
+    GP_SET(h->pq_tail, NULL);
+    GP_SET(h->running, self);
     h->tid = (int)gettid();
-    h->nparked = 0;
-    h->wakers = 0; /* what counted itself there belonged to the dropped */
-    h->rq_len = 0;
-    h->round = 0;
-    self->state = GL_RUNNING;
+    GP_SET(h->nparked, 0);
+    GP_SET(h->wakers, 0); /* what counted itself there belonged to the dropped */
+    GP_SET(h->rq_len, 0);
+    GP_SET(h->round, 0);
+    GP_SET(self->state, GL_RUNNING);
     hub_mask_recount(h);
     hub_sig_forked(h, self);
     hub_remote_forked(h);
@@ -74,7 +78,7 @@ void hub_fork_child(void)
 /* Also runs before ASan's constructor in the sanitizer build: not instrumented. */
 __attribute__((no_sanitize_address)) void hub_fork_register(void)
 {
-    static int done;
+    static int done GP_FORK_DATA; /* and the section's page is present in every child */
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
     gp_atfork(NULL, NULL, hub_fork_child);
 }

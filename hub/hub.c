@@ -374,6 +374,14 @@ unsigned hub_alive(void)
     return hub_get() ? hub_tls.hub->nalive : 0;
 }
 
+int hub_alone(void)
+{
+    struct hub *h = hub_tls.hub;
+    gl_t *g = hub_tls.cur;
+    if (!h) return 1;
+    return g && !g->is_hub && h->nalive == 1 && h->all == g && !h->rq_head && !h->pq_head;
+}
+
 /* ---- scheduling ----------------------------------------------------------- */
 
 void hub_rq_push(struct hub *h, gl_t *g)

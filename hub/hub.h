@@ -132,6 +132,11 @@ gl_t *gl_spawn_thread(size_t stack_size, void (*fn)(void *), void *arg, int *err
 void gl_exit(void) __attribute__((noreturn));
 unsigned gl_id(gl_t *g);
 unsigned hub_alive(void); /* live greenlets on this thread's hub */
+/* The caller is the only greenlet its OS thread has (or the thread has no
+ * hub yet): nothing else could run while it waits, so a patch may make the
+ * blocking call itself, which the kernel interrupts and restarts exactly
+ * as natively and which costs no switch to the hub. Never creates the hub. */
+int hub_alone(void);
 
 /* Default stack size in bytes (GEVENT_STACK_SIZE, else glibc's default). */
 extern size_t hub_default_stack;
@@ -414,9 +419,12 @@ void *hub_call_base(void *fn, void *a, void *b, void *c);
 /* ---- children and fork (hub/child.c, hub/fork.c; the os and signal
  * patches) ------------------------------------------------------------------ */
 
-/* SIGCHLD arrivals, counted. Read before trying a real wait with WNOHANG;
+/* SIGCHLD arrivals, counted while anybody watches (between hub_child_watch
+ * and hub_child_unwatch). Read before trying a real wait with WNOHANG;
  * hub_child_wait(gen, ...) then returns at once if one came in between. */
 unsigned hub_child_gen(void);
+void hub_child_watch(void);
+void hub_child_unwatch(void);
 /* Async-signal-safe: a SIGCHLD arrived (or the set of children may have
  * changed): bumps the count and wakes every greenlet in hub_child_wait. */
 void hub_child_notify(void);

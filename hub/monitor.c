@@ -340,7 +340,7 @@ int hub_monitor_start(unsigned report_ms, unsigned slice_ms,
  * threads' hubs. Watch the one left, with a new monitor thread. */
 void hub_monitor_forked(struct hub *h)
 {
-    h->preempt_timer = 0; /* a child inherits no timer */
+    GP_SET(h->preempt_timer, 0); /* a child inherits no timer */
     hub_preempt_arm(h);
     if (!mon_running) return;
     h->next_hub = NULL;

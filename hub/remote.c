@@ -61,5 +61,5 @@ void hub_remote_wait(hub_remote *r)
 
 void hub_remote_forked(struct hub *h)
 {
-    h->remote_head = NULL;
+    GP_SET(h->remote_head, NULL);
 }

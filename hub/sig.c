@@ -185,7 +185,12 @@ void hub_sig_mask_changed(gl_t *g)
  * (the lists are left to the parent's memory, as the dropped greenlets). */
 void hub_sig_forked(struct hub *h, gl_t *self)
 {
-    h->sig_held = NULL;
-    self->sigq = NULL;
-    if (h->sigring) memset(h->sigring, 0, sizeof *h->sigring);
+    GP_SET(h->sig_held, NULL);
+    GP_SET(self->sigq, NULL);
+    struct hub_sigring *q = h->sigring;
+    if (!q) return;
+    for (int i = 0; i < SIGRING; i++) GP_SET(q->slot[i].ready, 0); /* no memset: GP_SET */
+    GP_SET(q->due, 0);
+    GP_SET(q->w, 0);
+    GP_SET(q->r, 0);
 }

@@ -55,7 +55,7 @@ static struct {
     int lock;
     struct addrinfo **v;
     size_t cap, n;
-} ours;
+} ours GP_FORK_DATA;
 
 #define ours_lock()   rsv_lock(&ours.lock)
 #define ours_unlock() rsv_unlock(&ours.lock)
@@ -546,9 +546,9 @@ void gp_init_dns(void)
     rsv_setup(&l);
 }
 
-static void ours_fork_child(void)
+GP_FORK_CODE static void ours_fork_child(void)
 {
-    ours.lock = 0;
+    GP_SET(ours.lock, 0);
 }
 
 /* GEVENT_RESOLVER_NAMESERVERS is checked whether or not dns is patched:

@@ -86,8 +86,10 @@ struct fx_bucket {
 
 #define FX_BITS 9
 static struct fx_bucket fx_tab[1 << FX_BITS];
+/* A bucket was ever used: a fork child has some to reset (fx_forked). */
+static int fx_used GP_FORK_DATA;
 /* Waits of this process sleeping in the kernel through this hook. */
-static int fx_kwaiting;
+static int fx_kwaiting GP_FORK_DATA;
 /* Bucket locks this OS thread holds: a signal handler that interrupted
  * their holder must not spin on them. */
 static __thread int fx_held __attribute__((tls_model("initial-exec")));
@@ -95,6 +97,7 @@ static __thread int fx_held __attribute__((tls_model("initial-exec")));
 static inline struct fx_bucket *fx_bucket(const void *a)
 {
     uint64_t h = ((uint64_t)(uintptr_t)a >> 2) * 0x9E3779B97F4A7C15ull;
+    if (__builtin_expect(!fx_used, 0)) fx_used = 1;
     return &fx_tab[h >> (64 - FX_BITS)];
 }
 
@@ -238,11 +241,17 @@ static void fx_proc_stat(void)
 
 /* In a fork child only the forking greenlet is left, and it was not
  * waiting; the other OS threads are gone with their waits. */
-static void fx_forked(void)
+GP_FORK_CODE static void fx_forked(void)
 {
-    memset(fx_tab, 0, sizeof fx_tab);
-    fx_kwaiting = 0;
-    fx_held = 0;
+    GP_SET(fx_held, 0);
+    if (!fx_used) return; /* the table's pages may not even be present */
+    /* bucket by bucket, writing only the ones in use (GP_SET) */
+    for (size_t i = 0; i < sizeof fx_tab / sizeof fx_tab[0]; i++) {
+        GP_SET(fx_tab[i].lock, 0);
+        GP_SET(fx_tab[i].head, NULL);
+        GP_SET(fx_tab[i].tail, NULL);
+    }
+    GP_SET(fx_kwaiting, 0);
 }
 
 void gth_futex_init(void)

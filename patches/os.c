@@ -70,10 +70,29 @@ static long try_wait(struct wcall *c)
     }
 }
 
+/* The call itself, blocking (hub_alone). */
+static long block_wait(struct wcall *c)
+{
+    switch (c->kind) {
+    case W_PID:
+        return REAL(waitpid)(c->pid, c->status, c->options);
+    case W_RUSAGE:
+        return REAL(wait4)(c->pid, c->status, c->options, c->ru);
+    default:
+        return REAL(waitid)(c->idtype, c->id, c->info, c->options);
+    }
+}
+
 static long coop_wait(struct wcall *c)
 {
+    /* Nothing else could run meanwhile: the kernel's own wait. A fork,
+     * exit and waitpid then costs what it does natively: the hub's way
+     * (a SIGCHLD handler, an eventfd poke, two epoll_waits, a switch each
+     * way) writes a dozen pages a fork has just made copy-on-write. */
+    if (hub_alone()) return block_wait(c);
     int reliable = sig_chld_reliable();
     long r;
+    hub_child_watch();
     for (unsigned round = 0;; round++) {
         unsigned gen = hub_child_gen();
         if ((r = try_wait(c)) != 0) break;
@@ -94,6 +113,7 @@ static long coop_wait(struct wcall *c)
             break;
         }
     }
+    hub_child_unwatch();
     if (hub_child_waiters() == 0) sig_chld_forget_intr();
     return r;
 }

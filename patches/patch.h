@@ -40,8 +40,10 @@ static inline __attribute__((always_inline)) int gp_enter(int id)
         if (g) g->stat_sym = id + 1; /* the hub counts this call's waits */
     }
     if (g) {
-        g->op = gp_sym_names[id];
-        g->op_ra = __builtin_return_address(0);
+        /* GP_SET: a fork's parent calling waitpid where it did last time
+         * writes nothing to its record, which the fork made copy-on-write */
+        GP_SET(g->op, gp_sym_names[id]);
+        GP_SET(g->op_ra, __builtin_return_address(0));
         if (__builtin_expect(g->pending, 0)) gp_pending(id);
         hub_preempt_point(); /* GEVENT_PREEMPT: its time slice is over */
     }

@@ -21,12 +21,12 @@
 #include "patch.h"
 #include "signal_int.h"
 
-static struct sigaction prog; /* the program's view of SIGCHLD */
-static int managed;           /* our handler is the real one */
-static int glibc_flags;       /* flags glibc adds (SA_RESTORER) */
-static volatile int intr;     /* EINTRs owed to child waiters */
-static unsigned hold;         /* system() calls in progress */
-static volatile int held;     /* a SIGCHLD arrived while held */
+static struct sigaction prog;          /* the program's view of SIGCHLD */
+static int managed;                    /* our handler is the real one */
+static int glibc_flags;                /* flags glibc adds (SA_RESTORER) */
+static volatile int intr GP_FORK_DATA; /* EINTRs owed to child waiters */
+static unsigned hold;                  /* system() calls in progress */
+static volatile int held;              /* a SIGCHLD arrived while held */
 static siginfo_t held_info;
 
 static int is_fn(const struct sigaction *a)
@@ -58,7 +58,7 @@ static void on_sigchld(int sig, siginfo_t *si, void *uc)
 {
     int e = errno;
     hub_child_notify();
-    errno = e;
+    GP_SET(errno, e); /* GP_SET: in a fork's parent nothing else writes its page */
     /* landed on the hub: the program's handler runs in a program thread */
     if (!hold && is_fn(&prog) && gp_sig_elsewhere(sig, si)) return;
     if (hold) {
@@ -67,7 +67,7 @@ static void on_sigchld(int sig, siginfo_t *si, void *uc)
     } else {
         run_prog(sig, si, uc);
     }
-    errno = e;
+    GP_SET(errno, e);
 }
 
 /* Makes the real disposition match prog: our handler, with the program's
@@ -195,7 +195,8 @@ int sig_chld_take_intr(void)
 
 void sig_chld_forget_intr(void)
 {
-    __atomic_store_n(&intr, 0, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&intr, __ATOMIC_RELAXED)) /* no write: a page of a fork's parent */
+        __atomic_store_n(&intr, 0, __ATOMIC_RELAXED);
 }
 
 void sig_chld_hold(void)

@@ -66,8 +66,8 @@ struct hs {
     struct hs *next, *prev; /* every stream of ours (fflush(NULL), fork) */
 };
 
-static struct hs *hs_all;
-static int hs_lk; /* the list, for native threads (thread subsystem off) */
+static struct hs *hs_all GP_FORK_DATA;
+static int hs_lk GP_FORK_DATA; /* the list, for native threads (thread subsystem off) */
 
 static void list_lock(void)
 {
@@ -918,7 +918,7 @@ static void std_stream(FILE **slot, int fd, const char *mode)
 /* The fork child: only the calling greenlet survives, so a FILE lock held
  * by another one would never be released (glibc re-initialises its own
  * stream locks in the child for the same reason). */
-static void hs_fork_child(void)
+GP_FORK_CODE static void hs_fork_child(void)
 {
     for (struct hs *h = hs_all; h; h = h->next)
         if (h->owner && h->owner != hub_tls.cur) {
@@ -926,7 +926,7 @@ static void hs_fork_child(void)
             h->cnt = 0;
             h->q.head = h->q.tail = NULL;
         }
-    hs_lk = 0;
+    GP_SET(hs_lk, 0);
 }
 
 /* The io subsystem's set-up (the constructor runs it when io is on). */

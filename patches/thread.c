@@ -79,7 +79,7 @@ static void reg_remove(struct gth *th)
 
 /* ---- identity ------------------------------------------------------------- */
 
-static __thread int tls_tid;
+static __thread int tls_tid __attribute__((tls_model("initial-exec")));
 
 struct gth *gth_self(void)
 {
@@ -118,12 +118,12 @@ int gth_poll_wait(int *backoff_us, hub_deadline dl)
     return r == ECANCELED || r == EINTR ? r : 0; /* EINTR: a handler ran, no SA_RESTART */
 }
 
-static pid_t pid_cache;
+static pid_t pid_cache GP_FORK_DATA;
 
-static void pid_forget(void)
+GP_FORK_CODE static void pid_forget(void)
 {
-    pid_cache = 0;
-    tls_tid = 0; /* the fork child is a new task */
+    GP_SET(pid_cache, 0);
+    GP_SET(tls_tid, 0); /* the fork child is a new task */
 }
 
 int gth_os_tid(void)

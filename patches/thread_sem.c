@@ -63,9 +63,9 @@ static void on_soon(void)
 
 /* In a fork child only the forking greenlet is left, and it was not
  * waiting. */
-static void forked(void)
+GP_FORK_CODE static void forked(void)
 {
-    waiters = NULL;
+    GP_SET(waiters, NULL);
 }
 
 void gth_sem_init(void)
