@@ -332,6 +332,12 @@ typedef struct hub_remote {
 void hub_remote_init(hub_remote *r);
 void hub_remote_done(hub_remote *r);
 void hub_remote_wait(hub_remote *r);
+/* The same for work that can be cut short: when the greenlet is
+ * interrupted (EINTR, ECANCELED), kick(arg) is called, and again every
+ * 10 ms until the other thread posts r (kick must make it finish soon, as
+ * a signal ends a blocking system call). Returns the first interrupt code,
+ * or 0; the caller then hands it to hub_intr_hook as any wait does. */
+int hub_remote_wait_intr(hub_remote *r, void (*kick)(void *), void *arg);
 
 /* ---- thread-local storage per greenlet (hub/tcb.c) ------------------------ */
 

@@ -20,6 +20,20 @@ int hs_wants_fd(int fd);
  * original fcntl (or fcntl64). */
 int lk_fcntl_wait(int (*real)(int, int, ...), int fd, int cmd, void *arg);
 
+/* flock.c: call(arg), a blocking system call (F_SETLKW, open of a FIFO),
+ * made on a resolver worker while the greenlet waits on the hub. A signal
+ * for the greenlet cuts it short as it would the call natively: EINTR, or
+ * the call made again under SA_RESTART (the hub's interrupt protocol); a
+ * result the call had already got is kept. Its result, errno set. */
+long lk_worker_call(long (*call)(void *), void *arg);
+struct lk_kick {
+    int tid; /* the worker making the call, 0 before, -1 after */
+    int cut;
+};
+int lk_kick_ready(void);
+long lk_kickable(struct lk_kick *k, long (*call)(void *), void *arg);
+void lk_kick(struct lk_kick *k);
+
 /* fileio.c: GEVENT_FILEIO=thread is on; fio_rw runs the original of id
  * (read, write, readv, writev) on a worker when fd is a regular file or a
  * block device, else on the caller. */

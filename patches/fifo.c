@@ -4,9 +4,12 @@
  * open(O_WRONLY) until a reader does. Here the FIFO is opened with
  * O_NONBLOCK added, which never waits: for a writer it fails with ENXIO
  * while nobody reads, so the greenlet retries with pauses on the hub (1 ms
- * doubling to 10 ms); a reader's open succeeds at once, and the greenlet
- * then waits on the hub until the FIFO is readable (data, or a writer that
- * came and went). The description then belongs to the shim, non-blocking
+ * doubling to 10 ms). A reader's open cannot be watched that way (nothing
+ * tells a reader that a writer opened before it writes), so it is made as
+ * asked on a resolver worker while the greenlet waits on the hub
+ * (lk_worker_call: it returns when a writer opens, and a signal for the
+ * greenlet ends it with EINTR, as natively). The description then belongs
+ * to the shim, non-blocking
  * (the program still sees the mode it asked for, fdt.h), so its reads and
  * writes wait on the hub too. O_RDWR and O_NONBLOCK opens never wait and
  * pass straight through, as does anything that is not a FIFO (one stat
@@ -40,6 +43,20 @@ static int fifo_candidate(int dirfd, const char *path, int flags)
     return r;
 }
 
+/* A reader's open, as the program asked for it, on a worker: it returns
+ * when a writer opens the FIFO, as natively. */
+struct fifo_rd {
+    int dirfd;
+    const char *path;
+    int flags;
+    mode_t mode;
+};
+static long open_rd(void *c)
+{
+    struct fifo_rd *x = c;
+    return ((openat_fn)gp_real(GP_SYM_openat))(x->dirfd, x->path, x->flags, x->mode);
+}
+
 static int fifo_open(int dirfd, const char *path, int flags, mode_t mode)
 {
     openat_fn real = (openat_fn)gp_real(GP_SYM_openat);
@@ -56,13 +73,10 @@ static int fifo_open(int dirfd, const char *path, int flags, mode_t mode)
         }
         if (fd < 0) return -1;
     } else {
-        if ((fd = real(dirfd, path, flags | O_NONBLOCK, mode)) < 0) return -1;
-        int w = hub_wait_fd(fd, HUB_IN, hub_never());
-        if (w) {
-            REAL(close)(fd);
-            errno = w == EBADF ? EINTR : w;
-            return -1;
-        }
+        struct fifo_rd x = {dirfd, path, flags, mode};
+        if ((fd = (int)lk_worker_call(open_rd, &x)) < 0) return -1;
+        int fl = REAL(fcntl)(fd, F_GETFL);
+        if (fl >= 0) REAL(fcntl)(fd, F_SETFL, fl | O_NONBLOCK);
     }
     fdt_created_nb(fd, FDT_FIFO, 0, 1);
     return fd;

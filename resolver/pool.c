@@ -104,25 +104,35 @@ static int spawn(void)
     return r;
 }
 
-static void pool_run(struct rsv_job *j);
+static int pool_run(struct rsv_job *j, void (*kick)(struct rsv_job *));
 
 void rsv_pool_run(struct rsv_job *j)
 {
     j->herr = h_errno;
     j->err = errno;
-    pool_run(j);
+    pool_run(j, NULL);
     h_errno = j->herr;
     errno = j->err;
 }
 
-static void pool_run(struct rsv_job *j)
+int rsv_pool_run_intr(struct rsv_job *j, void (*kick)(struct rsv_job *))
+{
+    j->herr = h_errno;
+    j->err = errno;
+    int code = pool_run(j, kick);
+    h_errno = j->herr;
+    errno = j->err;
+    return code;
+}
+
+static int pool_run(struct rsv_job *j, void (*kick)(struct rsv_job *))
 {
     hub_remote done;
     if (!__atomic_exchange_n(&P.atfork, 1, __ATOMIC_ACQ_REL)) gp_atfork(NULL, NULL, fork_child);
     hub_remote_init(&done);
     if (!done.hub) { /* no hub to wait on */
         run(j);
-        return;
+        return 0;
     }
     j->done = &done;
     j->next = NULL;
@@ -160,8 +170,10 @@ static void pool_run(struct rsv_job *j)
         unlock();
         if (mine) {
             run(j);
-            return;
+            return 0;
         }
     }
+    if (kick) return hub_remote_wait_intr(&done, (void (*)(void *))kick, j);
     hub_remote_wait(&done);
+    return 0;
 }

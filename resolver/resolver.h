@@ -111,6 +111,11 @@ struct rsv_job {
 /* Runs j->fn(j) on a worker and returns when it is done; runs it inline
  * (blocking) if no worker thread can be had. */
 void rsv_pool_run(struct rsv_job *j);
+/* rsv_pool_run for a job that can be cut short: if the greenlet is
+ * interrupted meanwhile, kick(j) is called on it (then every 10 ms until
+ * the job is done); it must make j->fn end soon. Returns the interrupt
+ * code (EINTR, ECANCELED) or 0. */
+int rsv_pool_run_intr(struct rsv_job *j, void (*kick)(struct rsv_job *));
 /* fn(a0..a5) on a worker, its result returned (errno travels with it):
  * any original taking up to six integer or pointer arguments, as the
  * x86-64 calling convention passes them (unused registers are ignored). */
