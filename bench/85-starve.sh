@@ -48,7 +48,7 @@ a=$(best env LD_PRELOAD="$LIB" "$S" condvar 200000); b=$(best env GEVENT_PREEMPT
 printf '%-44s %9.1f ns  %9.1f ns with GEVENT_PREEMPT=10 (%.3fx)\n' "condvar ping-pong round trip, off" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN{print b/a}')"
 
 echo
-echo "== 4 threads hashing + 1 answering pings every 5 ms (ms; wait = until read, oncpu = bounded by the OS thread's CPU time) =="
+echo "== 4 threads hashing + 1 answering pings every 5 ms (ms; wait = until read, wall clock; beyond_runq = less the time the OS thread waited for a CPU) =="
 row() { local label=$1; shift
     local e; e=$(timeout 120 "$@" 2>&1 >/dev/null | tr '\n' ' ')
     printf '%-34s %s\n' "$label" "${e:-no answer within 120 s}"; }

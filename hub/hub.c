@@ -38,14 +38,16 @@ static void hub_main(void *arg);
 
 /* ---- signal masks ---------------------------------------------------------- */
 
-/* SIGKILL, SIGSTOP, glibc's two internal signals, and, once the monitor
- * runs, the shim's own preemption signal (hub/monitor.h) */
-uint64_t hub_mask_never =
-    (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (1ull << 31) | (1ull << 32);
-#define MASK_NEVER hub_mask_never
+/* SIGKILL, SIGSTOP and glibc's two internal signals: no mask has them */
+#define MASK_NEVER ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (1ull << 31) | (1ull << 32))
+/* Once the monitor or preemption is on, the shim's signal (hub/monitor.h):
+ * a greenlet's mask may have it (the program's view), the OS thread's never
+ * (the signal patch holds the program's instances while it is blocked). */
+uint64_t hub_mask_os_never;
 
 static void os_mask_apply(struct hub *h, uint64_t m)
 {
+    m &= ~hub_mask_os_never;
     gp_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, sizeof m);
     h->os_mask = m;
 }
@@ -84,7 +86,7 @@ void hub_sigmask_set(gl_t *g, uint64_t mask)
     mask_count(h, mask, 1);
     g->sigmask = mask;
     hub_mask_update(h);
-    if (g == hub_tls.cur && mask != h->os_mask) os_mask_apply(h, mask);
+    if (g == hub_tls.cur && (mask & ~hub_mask_os_never) != h->os_mask) os_mask_apply(h, mask);
     h->masks = h->nmasked || h->os_mask;
     if (__builtin_expect(h->sig_held != NULL, 0)) hub_sig_mask_changed(g);
 }
@@ -103,7 +105,7 @@ void hub_sigmask_sync(void)
  * part of all). Called only when some mask is in use. */
 static void mask_switch(struct hub *h, gl_t *to)
 {
-    uint64_t want = to->is_hub ? h->hub_mask : to->sigmask;
+    uint64_t want = (to->is_hub ? h->hub_mask : to->sigmask) & ~hub_mask_os_never;
     if (want != h->os_mask) os_mask_apply(h, want);
     h->masks = h->nmasked || h->os_mask;
 }

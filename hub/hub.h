@@ -408,6 +408,15 @@ int hub_dump_on_signal(int signo);
 int hub_monitor_start(unsigned report_ms, unsigned slice_ms,
                       int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
                                     void *));
+/* Signal 64 (SIGRTMAX) is the shim's own while the monitor or preemption
+ * is on, but the program keeps it: an instance that is not the shim's (a
+ * kill, a program's timer, pthread_kill) is passed to hub_sig_foreign, set
+ * by the signal patch, which treats it as the program's disposition says
+ * (hub_sig_shared_prev: the disposition before the shim took it, the
+ * program's view until it sets one). Without that hook, the default. */
+extern void (*hub_sig_foreign)(int sig, siginfo_t *si, void *uc);
+int hub_sig_shared(int sig); /* 1: sig's kernel disposition is the hub's */
+extern struct sigaction hub_sig_shared_prev;
 /* Counters for GEVENT_STATS. */
 struct hub_monitor_stats {
     unsigned long reports;     /* monitor reports printed */
@@ -421,6 +430,9 @@ extern struct hub_monitor_stats hub_monitor_stats;
  * program's own frames begin: a greenlet's start routine must be called
  * through it to be preemptible from the signal (preempt.c). */
 void *hub_call_base(void *fn, void *a, void *b, void *c);
+/* The process's main ran through hub_call_base (the thread patch's
+ * __libc_start_main): its main greenlet is preemptible from the signal. */
+extern int hub_main_based;
 
 /* ---- children and fork (hub/child.c, hub/fork.c; the os and signal
  * patches) ------------------------------------------------------------------ */

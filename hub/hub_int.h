@@ -73,8 +73,8 @@ struct hub {
     uintptr_t main_top;         /* top of the OS thread's own stack, when known */
     unsigned long preempt_pass; /* passes when the slice ran out (preempt.c) */
     unsigned long tick_passes;  /* passes at the last CPU-time tick */
-    int64_t tick_cpu;           /* the OS thread's CPU time then */
-    int64_t slice_cpu;          /* ... when the running greenlet's slice began */
+    int64_t tick_at;            /* the monotonic clock then */
+    int64_t slice_at;           /* ... when the running greenlet's slice began */
     int slice_done;             /* that slice ran out (counted once) */
     int preempt_timer;          /* the kernel's timer id + 1; 0: none */
     /* the monitor thread's own view (monitor.c) */
@@ -111,7 +111,7 @@ void hub_pq_take(struct hub *h);
 void hub_monitor_add(struct hub *h);
 void hub_monitor_forked(struct hub *h); /* in a fork child */
 void hub_preempt_arm(struct hub *h);    /* preempt.c: on h's own OS thread */
-extern uint64_t hub_mask_never;         /* hub.c: signals no greenlet mask blocks */
+extern uint64_t hub_mask_os_never;      /* hub.c: signals the OS thread never blocks */
 
 /* stack.c */
 int hub_stack_alloc(gl_t *g, size_t size);

@@ -172,7 +172,7 @@ static int probe_running(struct hub *h, uintptr_t *pc, uintptr_t *ra, int max)
     hub_probe.tid = h->tid;
     hub_probe.n = 0;
     __atomic_store_n(&hub_probe.state, PROBE_ASKED, __ATOMIC_RELEASE);
-    gp_syscall(SYS_tgkill, getpid(), h->tid, GP_SIG_PREEMPT);
+    hub_probe_send(h->tid);
     for (int i = 0; i < 200 && __atomic_load_n(&hub_probe.state, __ATOMIC_ACQUIRE) != PROBE_DONE;
          i++)
         nap_ns(1000000);
@@ -326,7 +326,7 @@ int hub_monitor_start(unsigned report_ms, unsigned slice_ms,
     mon_report_ms = report_ms;
     mon_create = create;
     hub_ranges_refresh(); /* before any signal can need it */
-    hub_mask_never |= 1ull << (GP_SIG_PREEMPT - 1);
+    hub_mask_os_never |= 1ull << (GP_SIG_PREEMPT - 1);
     int r = hub_preempt_install();
     if (r) return r;
     if (slice_ms) hub_preempt_start(slice_ms);

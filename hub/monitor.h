@@ -7,11 +7,13 @@
 
 /* The shim's own signal, for preemption and for the monitor's backtrace
  * samples: the kernel's last real-time signal (SIGRTMAX, 64 on Linux).
- * Reserved from the program while the monitor or preemption is on:
- * greenlet masks never block it (hub.c MASK_NEVER); it comes from a
- * CPU-time timer of a hub's OS thread (preemption) or from the monitor
- * thread (a backtrace sample). Signals engineer (issue 12): a program's sigaction on 64 would
- * replace it; the signal patch may refuse or hide it. */
+ * Shared with the program while the monitor or preemption is on: the
+ * kernel's disposition is the shim's handler and the OS thread's mask never
+ * blocks it (hub.c hub_mask_os_never), while the program sees its own
+ * disposition, mask and pending set for it (the signal patch,
+ * hub_sig_foreign). The shim's instances come from a CPU-time timer of a
+ * hub's OS thread (preemption) or from the monitor thread (a backtrace
+ * sample, hub_probe_send), both marked with the shim's value. */
 #define GP_SIG_PREEMPT 64
 
 /* One backtrace sample at a time, asked by the monitor, taken by the
@@ -31,6 +33,7 @@ void hub_ranges_refresh(void);     /* monitor thread only */
 int hub_text_kind(uintptr_t addr); /* -1 unknown, 0 program, 1 system */
 int hub_stack_scan(uintptr_t sp, uintptr_t top, uintptr_t *out, int max);
 int hub_preempt_install(void);
+void hub_probe_send(int tid);              /* the monitor asks tid's handler for a sample */
 void hub_preempt_start(unsigned slice_ms); /* arms this thread's hub, and every new one */
 
 #endif

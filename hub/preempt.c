@@ -4,9 +4,10 @@
  * Each hub's OS thread has a timer on its own CPU-time clock that sends it
  * GP_SIG_PREEMPT every fifth of a slice of CPU time it consumes: while the
  * thread waits (the hub idle in the loop, or blocked in a system call) it
- * gets no tick, and a machine too loaded to give it a CPU does not count
- * against the running greenlet. When the hub has made no scheduling pass
- * for a whole slice of ticks, the greenlet holding the thread has used up
+ * gets no tick, so an idle process is never woken. A slice itself is
+ * wall-clock time (what a ticker or an echo client sees): when the hub has
+ * made no scheduling pass for a slice of the monotonic clock, measured at
+ * these ticks, the greenlet holding the thread has used up
  * its slice: the handler raises hub_tls.preempt (acted on at the next
  * patched call, gp_enter) and switches the greenlet out at once, from
  * inside the signal frame, if the interrupted instruction is safe to leave
@@ -307,12 +308,29 @@ GP_NO_ASAN int hub_stack_scan(uintptr_t sp, uintptr_t top, uintptr_t *out, int m
 
 /* ---- the preemption signal -------------------------------------------------------- */
 
+int hub_main_based;
+/* How far below the top of the main thread's stack its stack pointer may
+ * be for the scan (its base frame must lie within): the default limit. */
+#define MAIN_STACK_SCAN ((uintptr_t)8 << 20)
+
 /* Is the interrupted greenlet at a point where it may be switched out? */
 GP_NO_ASAN static int preempt_safe(gl_t *g, uintptr_t pc, uintptr_t sp)
 {
     const struct ranges *t = __atomic_load_n(&ranges_cur, __ATOMIC_ACQUIRE);
-    if (!t || !g->stack_size) return 0; /* main greenlets: only at patched calls */
-    uintptr_t lo = (uintptr_t)g->stack_lo, top = lo + g->stack_size;
+    uintptr_t lo, top;
+    if (!t) return 0;
+    if (g->is_main) {
+        /* the process's main thread, when main runs through the base frame;
+         * other OS threads' own main greenlets only at patched calls */
+        struct hub *h = g->hub;
+        if (!hub_main_based || !h->main_top) return 0;
+        top = h->main_top;
+        lo = top - MAIN_STACK_SCAN;
+    } else {
+        if (!g->stack_size) return 0;
+        lo = (uintptr_t)g->stack_lo;
+        top = lo + g->stack_size;
+    }
     if (sp < lo || sp >= top) return 0; /* on a signal stack, or not ours */
     int r = range_of(t, pc);
     if (r < 0 || t->kind[r] != RK_PROGRAM) return 0;
@@ -350,6 +368,56 @@ GP_NO_ASAN static int call_point_safe(gl_t *g, uintptr_t sp)
 
 struct hub_probe hub_probe;
 
+/* The shim's own instances of signal 64 carry this address as their value:
+ * the timers' (SI_TIMER) and the monitor's samples (SI_QUEUE, from this
+ * process). Any other instance is the program's (hub_sig_foreign). */
+static const char sig_cookie;
+void (*hub_sig_foreign)(int sig, siginfo_t *si, void *uc);
+struct sigaction hub_sig_shared_prev;
+static int sig_taken;
+
+int hub_sig_shared(int sig)
+{
+    return sig == GP_SIG_PREEMPT && __atomic_load_n(&sig_taken, __ATOMIC_ACQUIRE);
+}
+
+static int sig_mine(const siginfo_t *si)
+{
+    if (si->si_value.sival_ptr != (void *)&sig_cookie) return 0;
+    return si->si_code == SI_TIMER ||
+           (si->si_code == SI_QUEUE && si->si_pid == (pid_t)gp_syscall(SYS_getpid));
+}
+
+void hub_probe_send(int tid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_signo = GP_SIG_PREEMPT;
+    si.si_code = SI_QUEUE;
+    si.si_pid = (pid_t)gp_syscall(SYS_getpid);
+    si.si_uid = (uid_t)gp_syscall(SYS_getuid);
+    si.si_value.sival_ptr = (void *)&sig_cookie;
+    gp_syscall(SYS_rt_tgsigqueueinfo, si.si_pid, tid, GP_SIG_PREEMPT, &si);
+}
+
+/* The program's instance, with no signal patch to take it: what the
+ * disposition the shim replaced would have done (the default terminates:
+ * it is raised again, blocked until this handler returns, with that
+ * default restored). */
+static void sig_not_mine(int sig, siginfo_t *si, void *uc)
+{
+    if (hub_sig_foreign) {
+        hub_sig_foreign(sig, si, uc);
+        return;
+    }
+    if (hub_sig_shared_prev.sa_handler == SIG_IGN) return;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    gp_sigaction(sig, &dfl, NULL);
+    gp_syscall(SYS_rt_tgsigqueueinfo, gp_syscall(SYS_getpid), gp_syscall(SYS_gettid), sig, si);
+}
+
 #define SLICE_TICKS 5
 static int64_t tick_ns; /* 0: preemption off */
 
@@ -361,6 +429,7 @@ void hub_preempt_arm(struct hub *h)
     struct sigevent ev;
     memset(&ev, 0, sizeof ev);
     ev.sigev_signo = GP_SIG_PREEMPT;
+    ev.sigev_value.sival_ptr = (void *)&sig_cookie;
     ev.sigev_notify = SIGEV_THREAD_ID;
     ev._sigev_un._tid = h->tid;
     int id;
@@ -379,31 +448,34 @@ void hub_preempt_start(unsigned slice_ms)
     if (hub_tls.hub) hub_preempt_arm(hub_tls.hub);
 }
 
-static int64_t thread_cpu_ns(void)
+static int64_t mono_ns(void)
 {
     struct timespec ts;
-    gp_syscall(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, &ts);
+    gp_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A CPU-time tick: has the greenlet holding the thread used up its slice?
- * The kernel checks CPU timers at its scheduler tick (4 ms at HZ=250), so
- * ticks come no closer than that: the thread's CPU clock says how much
- * time has passed. A greenlet seen for the first time at this tick is
- * counted from the previous tick: a slice may end up to one kernel tick
- * early, never late. */
+/* A tick: has the greenlet holding the thread used up its slice? A slice is
+ * wall-clock time, as the program's other threads see it (a ticker, an
+ * echo reply): the ticks come from a CPU-time timer, so they come only while
+ * the thread runs (and it holds the greenlet only then), but what they
+ * compare is the monotonic clock. The kernel checks CPU timers at its
+ * scheduler tick (4 ms at HZ=250), and only while the thread is on a CPU:
+ * a greenlet seen for the first time at this tick is counted from the
+ * previous tick, so a slice may end early (up to the gap between two
+ * ticks), never late. */
 static int slice_used(struct hub *h, gl_t *g)
 {
     unsigned long p = h->passes;
-    int64_t cpu = thread_cpu_ns(), last = h->tick_cpu;
-    h->tick_cpu = cpu;
+    int64_t now = mono_ns(), last = h->tick_at;
+    h->tick_at = now;
     if (p != h->tick_passes || h->in_loop || !last) {
         h->tick_passes = p;
-        h->slice_cpu = last ? last : cpu;
+        h->slice_at = last ? last : now;
         h->slice_done = 0;
         return 0;
     }
-    if (cpu - h->slice_cpu < tick_ns * SLICE_TICKS || !g || g->is_hub || h->nalive < 2) return 0;
+    if (now - h->slice_at < tick_ns * SLICE_TICKS || !g || g->is_hub || h->nalive < 2) return 0;
     h->preempt_pass = p;
     hub_tls.preempt = 1; /* at its next patched call, if not here */
     if (!h->slice_done) {
@@ -415,13 +487,19 @@ static int slice_used(struct hub *h, gl_t *g)
 
 static void on_preempt(int sig, siginfo_t *si, void *uc_)
 {
-    (void)sig;
     int e = errno;
     ucontext_t *uc = uc_;
     uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
     uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
     struct hub *h = hub_tls.hub;
     gl_t *g = hub_tls.cur;
+
+    if (!sig_mine(si)) {
+        errno = e;
+        sig_not_mine(sig, si, uc_);
+        errno = e;
+        return;
+    }
 
     /* the monitor asked for a sample of this thread (its report) */
     if (__atomic_load_n(&hub_probe.state, __ATOMIC_ACQUIRE) == PROBE_ASKED &&
@@ -475,7 +553,8 @@ int hub_preempt_install(void)
     sigdelset(&sa.sa_mask, SIGBUS);
     sigdelset(&sa.sa_mask, SIGILL);
     sigdelset(&sa.sa_mask, SIGFPE);
-    if (gp_sigaction(GP_SIG_PREEMPT, &sa, NULL) != 0) return errno;
+    if (gp_sigaction(GP_SIG_PREEMPT, &sa, &hub_sig_shared_prev) != 0) return errno;
+    __atomic_store_n(&sig_taken, 1, __ATOMIC_RELEASE);
     done = 1;
     return 0;
 }

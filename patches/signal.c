@@ -78,6 +78,7 @@ static int apply(void)
     memset(&real, 0, sizeof real);
     real.sa_sigaction = on_sigchld;
     real.sa_mask = prog.sa_mask;
+    if (hub_sig_shared(64)) sigaddset(&real.sa_mask, 64); /* as signal_deliver.c */
     real.sa_flags = SA_SIGINFO | (prog.sa_flags & (SA_NODEFER | SA_ONSTACK | SA_RESTART));
     if (!is_fn(&prog)) real.sa_flags |= SA_RESTART;
     if (prog.sa_handler == SIG_IGN || (prog.sa_flags & SA_NOCLDWAIT))

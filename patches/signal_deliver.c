@@ -110,6 +110,42 @@ void gp_sig_call(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
     if (f < DEPTH) nframes = f;
 }
 
+/* Signal 64 while the hub owns its kernel disposition (hub_sig_shared,
+ * GEVENT_PREEMPT or GEVENT_MONITOR): the table is the program's view, seeded
+ * from what was there before the shim took it; the kernel's disposition
+ * stays the hub's handler, which passes the program's instances here. */
+static int shared_seeded;
+static void shared_seed(int sig)
+{
+    if (shared_seeded) return;
+    prog[sig] = hub_sig_shared_prev;
+    if (prog[sig].sa_handler != SIG_DFL && prog[sig].sa_handler != SIG_IGN)
+        __atomic_or_fetch(&managed, BIT(sig), __ATOMIC_RELAXED);
+    shared_seeded = 1;
+}
+
+static void trampoline(int sig, siginfo_t *si, void *uc);
+
+/* A program's instance of the shared signal: handled as its disposition
+ * says. The default (terminate) is taken where a program thread would take
+ * it: held while the running greenlet blocks it or the hub runs. */
+static void shared_foreign(int sig, siginfo_t *si, void *uc)
+{
+    shared_seed(sig);
+    __sighandler_t h = prog[sig].sa_handler;
+    if (h == SIG_IGN) return;
+    if (h != SIG_DFL) {
+        trampoline(sig, si, uc);
+        return;
+    }
+    if (gp_sig_elsewhere(sig, si)) return;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    REAL(sigaction)(sig, &dfl, NULL); /* blocked until the hub's handler returns */
+    gp_syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, si);
+}
+
 static void trampoline(int sig, siginfo_t *si, void *uc)
 {
     int e = errno;
@@ -129,7 +165,7 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
         prog[sig].sa_handler = SIG_DFL;
         prog[sig].sa_flags &= ~(SA_SIGINFO | SA_RESETHAND);
         __atomic_and_fetch(&managed, ~BIT(sig), __ATOMIC_RELAXED);
-        REAL(sigaction)(sig, &dfl, NULL);
+        if (!hub_sig_shared(sig)) REAL(sigaction)(sig, &dfl, NULL);
     }
     errno = e;
     gp_sig_call(&p, sig, si, uc);
@@ -142,9 +178,11 @@ int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
         errno = EFAULT;
         return -1;
     }
-    if (!act && !(managed & BIT(sig))) return REAL(sigaction)(sig, NULL, old);
+    int shared = hub_sig_shared(sig);
+    if (shared) shared_seed(sig);
+    if (!act && !shared && !(managed & BIT(sig))) return REAL(sigaction)(sig, NULL, old);
     struct sigaction was;
-    int had = (managed & BIT(sig)) != 0;
+    int had = shared || (managed & BIT(sig)) != 0;
     if (had)
         was = prog[sig];
     else if (REAL(sigaction)(sig, NULL, &was) != 0)
@@ -161,7 +199,18 @@ int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
     uint64_t block = BIT(sig), saved;
     gp_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &block, &saved, sizeof block);
     int r;
-    if (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN) {
+    if (shared) { /* the kernel's disposition stays the hub's */
+        prog[sig] = a;
+        if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN) {
+            prog[sig].sa_flags |= glibc_flags;
+            __atomic_or_fetch(&managed, BIT(sig), __ATOMIC_RELAXED);
+        } else {
+            __atomic_and_fetch(&managed, ~BIT(sig), __ATOMIC_RELAXED);
+        }
+        sigdelset(&prog[sig].sa_mask, SIGKILL);
+        sigdelset(&prog[sig].sa_mask, SIGSTOP);
+        r = 0;
+    } else if (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN) {
         r = REAL(sigaction)(sig, &a, NULL);
         if (r == 0) __atomic_and_fetch(&managed, ~BIT(sig), __ATOMIC_RELAXED);
     } else {
@@ -169,6 +218,9 @@ int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
         memset(&real, 0, sizeof real);
         real.sa_sigaction = trampoline;
         real.sa_mask = a.sa_mask;
+        /* the preemption tick must not interrupt a call the handler makes
+         * (it passes straight to the kernel: EINTR) */
+        if (hub_sig_shared(64)) sigaddset(&real.sa_mask, 64);
         real.sa_flags = SA_SIGINFO | (a.sa_flags & (SA_NODEFER | SA_ONSTACK | SA_RESTART));
         if (a.sa_flags & SA_RESETHAND) real.sa_flags |= SA_NODEFER; /* as the kernel's SA_ONESHOT */
         r = REAL(sigaction)(sig, &real, NULL);
@@ -208,6 +260,7 @@ static int eligible(gl_t *g)
 void gp_sig_init(void)
 {
     hub_sig_eligible = eligible;
+    hub_sig_foreign = shared_foreign;
     struct sigaction probe, cur;
     memset(&probe, 0, sizeof probe);
     probe.sa_handler = SIG_IGN;

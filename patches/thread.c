@@ -301,6 +301,31 @@ static void inherit_name(gl_t *g)
     memcpy(g->name, me->name, sizeof g->name);
 }
 
+/* The program's main runs through hub_call_base, as every greenlet's start
+ * routine does: its frames end at the marker the preemption signal's stack
+ * scan stops at, above libc's start-up frames, so the main thread is
+ * preemptible like any other thread (issue 14). Only when the shim is
+ * preloaded (a dlopen'ed shim comes after main started). */
+static int (*prog_main)(int, char **, char **);
+
+static int main_based(int argc, char **argv, char **envp)
+{
+    hub_main_based = 1;
+    return (int)(intptr_t)hub_call_base((void *)prog_main, (void *)(intptr_t)argc, argv, envp);
+}
+
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end);
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+    if (main && gp_syms[GP_SYM___libc_start_main].on) {
+        prog_main = main;
+        main = main_based;
+    }
+    return REAL(__libc_start_main)(main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
 int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, void *(*fn)(void *),
                    void *restrict arg)
 {

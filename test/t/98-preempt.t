@@ -1,22 +1,49 @@
 #!/usr/bin/env bash
 # GEVENT_PREEMPT (issue 14, item 3): a thread that computes without a
 # patched call is switched out after its time slice, from a signal, at a
-# safe point. Latencies are bounded by the CPU time the shim's OS thread
-# got meanwhile (each program prints that bound next to the wall-clock
-# figure, shown here): on a loaded machine a busy OS thread waits for a
-# CPU, which no scheduling inside the process can change.
+# safe point. Latencies are wall-clock, as the issue states them: at most 3
+# slices, plus what the same program shows natively in this run (the
+# machine's own wake-up latency; on a quiet machine a fraction of a
+# millisecond). On a loaded machine the shim's one busy OS thread also waits
+# on the kernel's run queue far longer than native threads that mostly
+# sleep, which no scheduling inside the process can change: when the bound
+# is missed but holds once the time that OS thread waited for a CPU is taken
+# off (each program measures it from /proc schedstat), it is an expected
+# failure naming that wait; otherwise a failure.
 . "$(dirname "$0")/../lib.sh"
-plan 12
+plan 14
 S=10 # the slice, ms
+judge() { # judge GOT_WALL GOT_BEYOND_RUNQ BOUND DESC
+    if less_than "${1:-999}" "$3"; then pass "$4"
+    elif less_than "${2:-999}" "$3"; then
+        todo "$4" "loaded machine: less the time the shim's OS thread waited on the run queue for a CPU, the worst is ${2} ms"
+    else fail "$4"; fi
+}
 
 # A volatile-flag loop with no calls beside a thread ticking every 10 ms.
-nat=$("$L/hog" spin 300 2>/dev/null)
+nat=$("$L/hog" spin 300 2>"$T/sn.err")
+nlate=$(awk '/^lateness/{print $2}' "$T/sn.err")
 GEVENT_STATS=1 GEVENT_PREEMPT=$S LD_PRELOAD=$LIB timeout 60 "$L/hog" spin 300 >"$T/s.out" 2>"$T/s.err"; rc=$?
 is "$rc/$(cat "$T/s.out")" "0/$nat" "for (;;) if (stop) break; beside a ticker: it ends, as natively (status $rc)"
-late=$(awk '/^oncpu/{print $2}' "$T/s.err")
-diag "$(grep -E '^(lateness|oncpu)|monitor:' "$T/s.err")"
-less_than "${late:-999}" $((3 * S)); ok $? "the ticker is late by at most 3 slices ($late ms of CPU, slice $S ms)"
+late=$(awk '/^lateness/{print $2}' "$T/s.err")
+diag "native: $(tr '\n' ' ' <"$T/sn.err")"
+diag "shim:   $(grep -E '^(lateness|beyond_runq)|monitor:' "$T/s.err" | tr '\n' ' ')"
+bound=$(awk -v s=$S -v n="${nlate:-0}" 'BEGIN{print 3 * s + n}')
+judge "$late" "$(awk '/^beyond_runq/{print $2}' "$T/s.err")" "$bound" \
+    "the ticker is late by at most 3 slices, wall clock ($late ms; slice $S ms, native $nlate ms)"
 like "$(cat "$T/s.err")" "preemptions [1-9][0-9]* \(at a patched call [0-9]+, by signal [1-9]" "the loop was preempted by the signal (GEVENT_STATS)"
+
+# The same with the main thread as the spinner: main is preemptible too.
+nat=$("$L/hog" mainspin 300 2>"$T/mn.err")
+nlate=$(awk '/^lateness/{print $2}' "$T/mn.err")
+GEVENT_STATS=1 GEVENT_PREEMPT=$S LD_PRELOAD=$LIB timeout 60 "$L/hog" mainspin 300 >"$T/m.out" 2>"$T/m.err"; rc=$?
+is "$rc/$(cat "$T/m.out")" "0/$nat" "the main thread in for (;;) if (stop) break; beside a ticker: it ends, as natively (status $rc)"
+late=$(awk '/^lateness/{print $2}' "$T/m.err")
+diag "native: $(tr '\n' ' ' <"$T/mn.err")"
+diag "shim:   $(grep -E '^(lateness|beyond_runq)|monitor:' "$T/m.err" | tr '\n' ' ')"
+bound=$(awk -v s=$S -v n="${nlate:-0}" 'BEGIN{print 3 * s + n}')
+judge "$late" "$(awk '/^beyond_runq/{print $2}' "$T/m.err")" "$bound" \
+    "main spinning: the ticker is late by at most 3 slices, wall clock ($late ms; slice $S ms, native $nlate ms)"
 
 # Four threads compressing with zlib and one answering pings.
 nat=$("$L/zecho" 4 100 5 2>"$T/zn.err")
@@ -24,10 +51,13 @@ sampled "$T/z.all" env GEVENT_PREEMPT=$S LD_PRELOAD="$LIB" timeout 120 "$L/zecho
 zth=$MAXTHREADS
 GEVENT_PREEMPT=$S LD_PRELOAD=$LIB timeout 120 "$L/zecho" 4 100 5 >"$T/z.out" 2>"$T/z.err"; rc=$?
 is "$rc/$(cat "$T/z.out")" "0/$nat" "4 zlib compressors and an echo thread: same output as natively"
-p99=$(awk '/^oncpu/{print $5}' "$T/z.err")
+p99=$(awk '/^wait/{print $5}' "$T/z.err")
+np99=$(awk '/^wait/{print $5}' "$T/zn.err")
 diag "native: $(tr '\n' ' ' <"$T/zn.err")"
 diag "shim:   $(tr '\n' ' ' <"$T/z.err")"
-less_than "${p99:-999}" $((3 * S)); ok $? "a ping waits at most 3 slices, p99 ($p99 ms of CPU, slice $S ms)"
+bound=$(awk -v s=$S -v n="${np99:-0}" 'BEGIN{print 3 * s + n}')
+judge "$p99" "$(awk '/^beyond_runq/{print $5}' "$T/z.err")" "$bound" \
+    "a ping waits at most 3 slices, p99, wall clock ($p99 ms; slice $S ms, native $np99 ms)"
 [ "$zth" -le 2 ]; ok $? "at most 2 OS threads (saw $zth: preemption adds none)"
 
 # Stress: 100 threads doing malloc/free/printf/snprintf/qsort with a
