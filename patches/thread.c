@@ -2,6 +2,7 @@
  * once-control around it keep their pthread contracts. */
 #include <errno.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <sys/single_threaded.h>
 #include <signal.h>
@@ -138,10 +139,60 @@ pid_t gth_pid(void)
     return pid_cache;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+static int san_range(struct dl_phdr_info *info, size_t size, void *data);
+#endif
+
 void gth_thread_init(void)
 {
+#ifdef __SANITIZE_ADDRESS__
+    dl_iterate_phdr(san_range, NULL);
+#endif
     gp_atfork(NULL, NULL, pid_forget);
 }
+
+#ifdef __SANITIZE_ADDRESS__
+/* The sanitizer runtime (make SANITIZE=1) keeps its per-thread state under
+ * a pthread key and finds its thread's stack with pthread_self and
+ * pthread_getattr_np, through these hooks (it is loaded after the shim). It
+ * must see the OS thread, whose one sanitizer thread the fiber annotations
+ * of hub.c switch from stack to stack: a greenlet's view (no value for its
+ * key) made it find no thread of its own inside a greenlet and ignore
+ * every fiber switch there, and take a greenlet's or the hub's stack for
+ * the thread's ("ASan is ignoring requested __asan_handle_no_return", false
+ * stack reports on reused stacks). Its values are kept per OS thread (the
+ * shim's own TLS is carried from block to block, hub/tcb.c). */
+static uintptr_t san_lo[4], san_hi[4];
+static int san_n;
+static __thread void *san_val[64] __attribute__((tls_model("initial-exec")));
+static __thread unsigned char san_set[64] __attribute__((tls_model("initial-exec")));
+
+static int san_range(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size, (void)data;
+    const char *n = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+    n = n ? n + 1 : info->dlpi_name;
+    if (!n || (strncmp(n, "libasan.so", 10) && strncmp(n, "libubsan.so", 11))) return 0;
+    for (int i = 0; i < info->dlpi_phnum && san_n < 4; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        san_lo[san_n] = info->dlpi_addr + ph->p_vaddr;
+        san_hi[san_n] = san_lo[san_n] + ph->p_memsz;
+        san_n++;
+    }
+    return 0;
+}
+
+static int from_sanitizer(const void *ra)
+{
+    for (int i = 0; i < san_n; i++)
+        if ((uintptr_t)ra >= san_lo[i] && (uintptr_t)ra < san_hi[i]) return 1;
+    return 0;
+}
+#define SAN_CALLER from_sanitizer(__builtin_return_address(0))
+#else
+#define SAN_CALLER 0
+#endif
 
 /* A spawned greenlet (not a main one, not the hub) is running. */
 static inline struct gth *spawned(void)
@@ -152,6 +203,7 @@ static inline struct gth *spawned(void)
 
 pthread_t pthread_self(void)
 {
+    if (SAN_CALLER) return REAL(pthread_self)();
     struct gth *th = spawned();
     return th ? th->self : REAL(pthread_self)();
 }
@@ -208,6 +260,14 @@ static struct slot *key_slot(struct gth *th, pthread_key_t key, int create)
 
 void *pthread_getspecific(pthread_key_t key)
 {
+#ifdef __SANITIZE_ADDRESS__
+    if (SAN_CALLER && key < 64) {
+        if (san_set[key]) return san_val[key];
+        void *v = REAL(pthread_getspecific)(key); /* the OS thread's own block */
+        if (v) san_val[key] = v, san_set[key] = 1;
+        return v;
+    }
+#endif
     struct gth *th = spawned();
     if (!th || !gp_syms[GP_SYM_pthread_getspecific].on) return REAL(pthread_getspecific)(key);
     if (key >= PTHREAD_KEYS_MAX) return NULL;
@@ -217,6 +277,13 @@ void *pthread_getspecific(pthread_key_t key)
 
 int pthread_setspecific(pthread_key_t key, const void *val)
 {
+#ifdef __SANITIZE_ADDRESS__
+    if (SAN_CALLER && key < 64) {
+        san_val[key] = (void *)val;
+        san_set[key] = 1;
+        return REAL(pthread_setspecific)(key, val);
+    }
+#endif
     struct gth *th = spawned();
     if (!th || !gp_syms[GP_SYM_pthread_setspecific].on) return REAL(pthread_setspecific)(key, val);
     if (key >= PTHREAD_KEYS_MAX || !(keys[key].seq & 1)) return EINVAL;
@@ -533,6 +600,7 @@ int pthread_once(pthread_once_t *once, void (*init)(void))
 
 int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
 {
+    if (SAN_CALLER) return REAL(pthread_getattr_np)(t, attr);
     struct gth *th = gp_enter(GP_SYM_pthread_getattr_np) ? gth_find(t) : NULL;
     if (!th || th->is_main) return REAL(pthread_getattr_np)(t, attr);
     if (!th->gl) return ESRCH;
