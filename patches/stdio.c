@@ -30,6 +30,7 @@
  * With the thread subsystem off, threads are real: our streams keep
  * glibc's own locking (no _IO_USER_LOCK) and the hooks only pass through. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -59,8 +60,11 @@ struct hs {
     uint64_t magic;
     FILE *fp;
     int fd;
-    int used;    /* byte I/O went through a hook: the stream is byte-oriented */
-    gl_t *owner; /* greenlet lock */
+    int used;           /* byte I/O went through a hook: the stream is byte-oriented */
+    int orient;         /* fwide's answer: 0 none yet, 1 wide, -1 bytes */
+    int wide_call;      /* a wide call is under way (hs_take leaves orient) */
+    mbstate_t rst, wst; /* wide I/O's conversion states */
+    gl_t *owner;        /* greenlet lock */
     unsigned cnt;
     hub_wq q;
     struct hs *next, *prev; /* every stream of ours (fflush(NULL), fork) */
@@ -95,6 +99,7 @@ static inline struct hs *hs_of(FILE *fp)
 static int hs_take(struct hs *h, int try)
 {
     h->used = 1;
+    if (!h->orient && !h->wide_call) h->orient = -1;
     if (!(h->fp->_flags & _IO_USER_LOCK) || !hub_may_wait()) return 0;
     gl_t *me = gl_self();
     if (!me) return 0;
@@ -757,12 +762,19 @@ static FILE *std_orig[3];
 
 /* ---- wide characters ------------------------------------------------------------ */
 
-/* Our streams are byte streams (fopencookie has no wide side). A wide call
- * on a standard stream we replaced gives the program glibc's own stream
- * back for good (whatever we buffered is written first): wide I/O then
- * works as natively, and blocks the OS thread as before. On another of our
- * streams (or once byte I/O was done on it, as natively) it fails as glibc
- * fails on a byte-oriented stream. */
+/* Our streams are byte streams: fopencookie gives a FILE no wide side
+ * (glibc's wide functions would dereference its missing wide data). A wide
+ * call on a standard stream we replaced, before any byte I/O, gives the
+ * program glibc's own stream back for good (whatever we buffered is
+ * written first): wide I/O then works as natively, and blocks the OS
+ * thread as before. On any other of our streams the wide calls are made
+ * here over the byte stream, converting with the locale's multibyte
+ * encoding (mbrtowc, wcrtomb) with a conversion state per stream and
+ * direction, under the stream's greenlet lock: the bytes read and written
+ * are those glibc's wide streams would read and write, and they wait on
+ * the hub. fwide reports the orientation the first call gave the stream.
+ * Wide calls on a byte-oriented one fail as glibc's do. Limit: byte calls
+ * on a wide-oriented stream are not refused as glibc refuses them. */
 static FILE *hs_wide(FILE *fp)
 {
     FILE **slots[3] = {&stdin, &stdout, &stderr};
@@ -778,41 +790,189 @@ static FILE *hs_wide(FILE *fp)
     return fp;
 }
 
+#ifndef _IO_ERR_SEEN
+#define _IO_ERR_SEEN 0x20
+#endif
+
+/* One wide character read from our stream h (locked): WEOF at end of file,
+ * or with errno EILSEQ (the error flag set) on an invalid sequence. */
+static wint_t hs_getwc(struct hs *h, FILE *fp)
+{
+    for (;;) {
+        int c = REAL(getc)(fp);
+        if (c == EOF) {
+            if (!mbsinit(&h->rst) && !ferror(fp)) {
+                memset(&h->rst, 0, sizeof h->rst);
+                errno = EILSEQ;
+                fp->_flags |= _IO_ERR_SEEN;
+            }
+            return WEOF;
+        }
+        char b = (char)c;
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, &b, 1, &h->rst);
+        if (n == (size_t)-2) continue;
+        if (n == (size_t)-1) {
+            memset(&h->rst, 0, sizeof h->rst);
+            errno = EILSEQ;
+            fp->_flags |= _IO_ERR_SEEN;
+            return WEOF;
+        }
+        return n == 0 ? L'\0' : (wint_t)wc;
+    }
+}
+
+static wint_t hs_putwc(struct hs *h, wchar_t c, FILE *fp)
+{
+    char mb[MB_LEN_MAX];
+    size_t n = wcrtomb(mb, c, &h->wst);
+    if (n == (size_t)-1) {
+        errno = EILSEQ;
+        fp->_flags |= _IO_ERR_SEEN;
+        return WEOF;
+    }
+    return REAL(fwrite)(mb, 1, n, fp) == n ? (wint_t)c : WEOF;
+}
+
+/* The body of a wide hook: glibc's call on other streams (and on a
+ * standard stream given back), else `ours` under the greenlet lock. */
+#define HS_WIDE(fp, theirs, ours, refused)                                                         \
+    do {                                                                                           \
+        FILE *wf_ = hs_wide(fp);                                                                   \
+        struct hs *h_ = hs_of(wf_);                                                                \
+        if (!h_) return theirs;                                                                    \
+        if (h_->orient < 0) return refused; /* byte-oriented: as glibc */                          \
+        h_->wide_call = 1;                                                                         \
+        HS_HOLD(h_);                                                                               \
+        h_->wide_call = 0;                                                                         \
+        if (!h_->orient) h_->orient = 1;                                                           \
+        return ours;                                                                               \
+    } while (0)
+
+static int hs_putws(struct hs *h, const wchar_t *s, FILE *fp)
+{
+    for (; *s; s++)
+        if (hs_putwc(h, *s, fp) == WEOF) return -1;
+    return 1;
+}
+
+static wchar_t *hs_getws(struct hs *h, wchar_t *s, int n, FILE *fp)
+{
+    int i = 0;
+    if (n <= 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    while (i < n - 1) {
+        wint_t c = hs_getwc(h, fp);
+        if (c == WEOF) {
+            if (i == 0 || ferror(fp)) return NULL;
+            break;
+        }
+        s[i++] = (wchar_t)c;
+        if (c == L'\n') break;
+    }
+    s[i] = 0;
+    return s;
+}
+
+static wint_t hs_ungetwc(struct hs *h, wint_t c, FILE *fp)
+{
+    char mb[MB_LEN_MAX];
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    (void)h;
+    if (c == WEOF) return WEOF;
+    size_t n = wcrtomb(mb, (wchar_t)c, &st);
+    if (n == (size_t)-1) return WEOF;
+    while (n > 0)
+        if (REAL(ungetc)((unsigned char)mb[--n], fp) == EOF) return WEOF;
+    return c;
+}
+
+/* fwprintf and the rest: formatted with vswprintf, written as fputws. */
+static int hs_vfwprintf(struct hs *h, FILE *fp, const wchar_t *fmt, va_list ap)
+{
+    wchar_t stackbuf[256], *buf = stackbuf;
+    size_t cap = 256;
+    int n;
+    for (;;) {
+        va_list aq;
+        va_copy(aq, ap);
+        n = vswprintf(buf, cap, fmt, aq);
+        va_end(aq);
+        if (n >= 0 || cap >= ((size_t)1 << 24)) break;
+        wchar_t *nb = realloc(buf == stackbuf ? NULL : buf, (cap *= 2) * sizeof *buf);
+        if (!nb) break;
+        buf = nb;
+    }
+    if (n >= 0 && hs_putws(h, buf, fp) < 0) n = -1;
+    if (buf != stackbuf) free(buf);
+    return n;
+}
+
 typedef int (*vwf_fn)(FILE *, const wchar_t *, va_list);
 typedef int (*vwfc_fn)(FILE *, int, const wchar_t *, va_list);
 
 int fwide(FILE *fp, int mode)
 {
-    return REAL(fwide)(mode > 0 ? hs_wide(fp) : fp, mode);
+    FILE *wf = mode > 0 ? hs_wide(fp) : fp;
+    struct hs *h = hs_of(wf);
+    if (!h) return REAL(fwide)(wf, mode);
+    if (mode && !h->orient) h->orient = mode > 0 ? 1 : -1;
+    return h->orient;
+}
+
+/* (the hooks below call these, never each other: no call of the library
+ * binds to a name it exports) */
+static int w_vfwprintf(FILE *fp, const wchar_t *fmt, va_list ap)
+{
+    HS_WIDE(fp, ORIG(vfwprintf, vwf_fn)(wf_, fmt, ap), hs_vfwprintf(h_, wf_, fmt, ap), -1);
+}
+
+static int w_vfwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, va_list ap)
+{
+    HS_WIDE(fp, ORIG(__vfwprintf_chk, vwfc_fn)(wf_, flag, fmt, ap), hs_vfwprintf(h_, wf_, fmt, ap),
+            -1);
+}
+
+static wint_t w_fputwc(wchar_t c, FILE *fp)
+{
+    HS_WIDE(fp, REAL(fputwc)(c, wf_), hs_putwc(h_, c, wf_), WEOF);
+}
+
+static wint_t w_fgetwc(FILE *fp)
+{
+    HS_WIDE(fp, REAL(fgetwc)(wf_), hs_getwc(h_, wf_), WEOF);
 }
 
 int vfwprintf(FILE *fp, const wchar_t *fmt, va_list ap)
 {
-    return ORIG(vfwprintf, vwf_fn)(hs_wide(fp), fmt, ap);
+    return w_vfwprintf(fp, fmt, ap);
 }
 
 int __vfwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, va_list ap);
 int __vfwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, va_list ap)
 {
-    return ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(fp), flag, fmt, ap);
+    return w_vfwprintf_chk(fp, flag, fmt, ap);
 }
 
 int vwprintf(const wchar_t *fmt, va_list ap)
 {
-    return ORIG(vfwprintf, vwf_fn)(hs_wide(stdout), fmt, ap);
+    return w_vfwprintf(stdout, fmt, ap);
 }
 
 int __vwprintf_chk(int flag, const wchar_t *fmt, va_list ap);
 int __vwprintf_chk(int flag, const wchar_t *fmt, va_list ap)
 {
-    return ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(stdout), flag, fmt, ap);
+    return w_vfwprintf_chk(stdout, flag, fmt, ap);
 }
 
 int fwprintf(FILE *fp, const wchar_t *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = ORIG(vfwprintf, vwf_fn)(hs_wide(fp), fmt, ap);
+    int r = w_vfwprintf(fp, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -822,7 +982,7 @@ int __fwprintf_chk(FILE *fp, int flag, const wchar_t *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(fp), flag, fmt, ap);
+    int r = w_vfwprintf_chk(fp, flag, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -831,7 +991,7 @@ int wprintf(const wchar_t *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = ORIG(vfwprintf, vwf_fn)(hs_wide(stdout), fmt, ap);
+    int r = w_vfwprintf(stdout, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -841,54 +1001,54 @@ int __wprintf_chk(int flag, const wchar_t *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = ORIG(__vfwprintf_chk, vwfc_fn)(hs_wide(stdout), flag, fmt, ap);
+    int r = w_vfwprintf_chk(stdout, flag, fmt, ap);
     va_end(ap);
     return r;
 }
 
 wint_t fputwc(wchar_t c, FILE *fp)
 {
-    return REAL(fputwc)(c, hs_wide(fp));
+    return w_fputwc(c, fp);
 }
 
 wint_t putwc(wchar_t c, FILE *fp)
 {
-    return REAL(putwc)(c, hs_wide(fp));
+    HS_WIDE(fp, REAL(putwc)(c, wf_), hs_putwc(h_, c, wf_), WEOF);
 }
 
 wint_t putwchar(wchar_t c)
 {
-    return REAL(fputwc)(c, hs_wide(stdout));
+    return w_fputwc(c, stdout);
 }
 
 int fputws(const wchar_t *s, FILE *fp)
 {
-    return REAL(fputws)(s, hs_wide(fp));
+    HS_WIDE(fp, REAL(fputws)(s, wf_), hs_putws(h_, s, wf_), -1);
 }
 
 wint_t fgetwc(FILE *fp)
 {
-    return REAL(fgetwc)(hs_wide(fp));
+    return w_fgetwc(fp);
 }
 
 wint_t getwc(FILE *fp)
 {
-    return REAL(getwc)(hs_wide(fp));
+    HS_WIDE(fp, REAL(getwc)(wf_), hs_getwc(h_, wf_), WEOF);
 }
 
 wint_t getwchar(void)
 {
-    return REAL(fgetwc)(hs_wide(stdin));
+    return w_fgetwc(stdin);
 }
 
 wchar_t *fgetws(wchar_t *s, int n, FILE *fp)
 {
-    return REAL(fgetws)(s, n, hs_wide(fp));
+    HS_WIDE(fp, REAL(fgetws)(s, n, wf_), hs_getws(h_, s, n, wf_), NULL);
 }
 
 wint_t ungetwc(wint_t c, FILE *fp)
 {
-    return REAL(ungetwc)(c, hs_wide(fp));
+    HS_WIDE(fp, REAL(ungetwc)(c, wf_), hs_ungetwc(h_, c, wf_), WEOF);
 }
 
 /* ---- stdin, stdout, stderr --------------------------------------------------------- */
