@@ -162,4 +162,11 @@ void gp_stats_print(void)
                    P, hub_monitor_stats.reports, hub_monitor_stats.preemptions,
                    hub_monitor_stats.at_calls, hub_monitor_stats.at_signals,
                    hub_monitor_stats.slices);
+    extern int sud_on;
+    extern unsigned long sud_traps, sud_waits;
+    if (sud_on)
+        gp_dprintf(2,
+                   "%s syscall dispatch: %lu system calls made without libc trapped, %lu "
+                   "io_uring waits on the hub\n",
+                   P, sud_traps, sud_waits);
 }
