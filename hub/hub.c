@@ -137,6 +137,7 @@ void gl_switch(gl_t *from, gl_t *to)
     from->err = errno;
     from->herr = h_errno;
     if (__builtin_expect(to->hub->masks, 0)) mask_switch(to->hub, to);
+    if (__builtin_expect(hub_cpu_on, 0) && !from->is_hub) hub_cpu_switch(to->hub, from);
     hub_tls.cur = to;
     /* The hub runs on the block it finds; a greenlet ending on its own
      * block leaves it for the OS thread's, so the hub can free it. */

@@ -90,6 +90,7 @@ struct gl {
     void *created_ra; /* the creator's op_ra when spawned: its pthread_create call site */
     int stat_sym;     /* GEVENT_STATS: 1 + id of the call in progress, negated once a
                          wait has been counted against it */
+    int64_t cpu_ns;   /* CPU time it used while switched out, once counted (hub/cpu.c) */
 };
 
 enum hub_wkind { HUB_W_NONE, HUB_W_FD, HUB_W_SLEEP, HUB_W_WQ, HUB_W_CHILD, HUB_W_OTHER };
@@ -137,6 +138,15 @@ unsigned hub_alive(void); /* live greenlets on this thread's hub */
  * blocking call itself, which the kernel interrupts and restarts exactly
  * as natively and which costs no switch to the hub. Never creates the hub. */
 int hub_alone(void);
+
+/* Per-greenlet CPU time (hub/cpu.c): counted at every switch once
+ * hub_cpu_start has been called (the program asked for a thread CPU clock;
+ * never creates the hub); hub_cpu_ns is g's total (the running one's up to
+ * now). */
+void hub_cpu_start(void);
+int64_t hub_cpu_ns(gl_t *g);
+/* The live greenlet of this OS thread's hub with gl_id id, or NULL. */
+gl_t *hub_gl_by_id(unsigned id);
 
 /* Default stack size in bytes (GEVENT_STACK_SIZE, else glibc's default). */
 extern size_t hub_default_stack;

@@ -33,8 +33,9 @@ struct hub {
     gl_t *hub_gl;  /* runs the loop */
     gl_t *main_gl; /* the OS thread's own context */
     gl_t *rq_head, *rq_tail;
-    gl_t *all;  /* every live greenlet but the hub's own */
-    gl_t *dead; /* exited; released once switched away from */
+    gl_t *all;        /* every live greenlet but the hub's own */
+    int64_t cpu_last; /* the OS thread's CPU time at the last switch, once counting (cpu.c) */
+    gl_t *dead;       /* exited; released once switched away from */
     unsigned nalive;
     unsigned nparked;
     unsigned wakers; /* active wake sources: timers, fd waits, refs */
@@ -88,6 +89,9 @@ struct hub {
 struct hub *hub_get(void);            /* this thread's hub, created on demand */
 void hub_mask_recount(struct hub *h); /* after fork: from the survivors */
 void gl_switch(gl_t *from, gl_t *to);
+/* cpu.c: counting per-greenlet CPU time (a thread CPU clock was asked for) */
+extern int hub_cpu_on;
+void hub_cpu_switch(struct hub *h, gl_t *from);
 void hub_rq_push(struct hub *h, gl_t *g);
 void hub_wq_unlink(gl_t *g); /* off its wait queue, if on one */
 int hub_switch_out(void);    /* park the running greenlet; returns its wake code */

@@ -207,6 +207,7 @@ pthread_t pthread_self(void)
     struct gth *th = spawned();
     return th ? th->self : REAL(pthread_self)();
 }
+GP_HOOK_ALIAS(pthread_self)
 
 int pthread_equal(pthread_t a, pthread_t b)
 {
