@@ -454,6 +454,7 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
     *t = th->self;
     return 0;
 }
+GP_HOOK_ALIAS(pthread_create)
 
 void pthread_exit(void *ret)
 {

@@ -94,6 +94,7 @@ int gth_deliver(struct gth *th);
 void gth_sem_init(void);
 /* Raw futexes' part (futex.c). */
 void gth_futex_init(void);
+void gth_timer_init(void); /* thread_timer.c */
 
 /* Owner ids written into lock words: greenlet ids (>= 1<<22) for greenlets,
  * the kernel tid for main greenlets (as glibc writes), so a native thread

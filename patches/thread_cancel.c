@@ -259,6 +259,7 @@ void gp_init_thread(void)
     hub_intr_hook = intr_hook;
     gth_sem_init();
     gth_futex_init();
+    gth_timer_init();
     gth_thread_init();
     hub_tcb_init(gp_config.tls == GP_TLS_SHARED     ? HUB_TLS_SHARED
                  : gp_config.tls == GP_TLS_GREENLET ? HUB_TLS_GREENLET
