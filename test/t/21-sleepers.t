@@ -13,4 +13,4 @@ is "$(cat "$T/native.out")" "created 10000, joined 10000, slept enough 10000" "n
 [ "$MAXTHREADS" -gt 2 ]; ok $? "native: it really uses kernel threads (saw $MAXTHREADS)"
 diag "native: ${ELAPSED} s, peak RSS ${PEAKRSS_KB} KiB"
 lim=$(time_bound "$ELAPSED" 1)
-less_than "$SHIM_ELAPSED" "$lim"; ok $? "shim: the 1 s sleeps overlap: ${SHIM_ELAPSED} s (limit ${lim} s: 2 x native ${ELAPSED} s + 2 x the sleep)"
+less_than "$SHIM_ELAPSED" "$lim"; ok $? "shim: the 1 s sleeps overlap: ${SHIM_ELAPSED} s (limit ${lim} s: ${TB_MULT} x native ${ELAPSED} s + 2 x the sleep)"

@@ -9,14 +9,39 @@
 plan 11
 A=/usr/lib/x86_64-linux-gnu
 native=$(timeout 60 "$L/alloc_threads" 2>&1)
+# Under make test SANITIZE=1 the sanitizer runtime comes in as the shim's
+# own dependency, so it is loaded after a preloaded allocator (and after
+# one the program links). libasan after another allocator crashes without
+# the shim too: that control, run here natively, makes a mismatch an
+# expected failure of the sanitizer build (naming the control's status),
+# never a pass; a control that works makes it a plain failure.
+ASANRT=
+if [ "${GP_SANITIZE:-}" = 1 ]; then
+    ASANRT=$(ldd "$LIB" | awk '/libasan\.so/{print $3}')
+fi
+# alloc_check DESC ALLOCATOR CMD...: the shim's run matches native
+alloc_check() {
+    local desc=$1 a=$2 out c; shift 2
+    out=$("$@" 2>&1)
+    if [ "$out" == "$native" ]; then pass "$desc"; return; fi
+    if [ -n "$ASANRT" ]; then
+        LD_PRELOAD="$A/$a $ASANRT" ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
+            timeout 60 "$L/alloc_threads" >/dev/null 2>&1; c=$?
+        if [ "$c" -ne 0 ]; then
+            todo "$desc" "sanitizer build: libasan loads after $a (the shim's dependency); libasan after $a fails without the shim too (status $c)"
+            return
+        fi
+    fi
+    fail "$desc"; diag "got: $out"
+}
 for a in libjemalloc.so.2 libtcmalloc.so.4 libmimalloc.so.2; do
     if [ ! -e "$A/$a" ]; then
         fail "$a is installed (make deps)"; fail "$a after the shim"; continue
     fi
-    out=$(LD_PRELOAD="$A/$a $LIB" timeout 60 "$L/alloc_threads" 2>&1)
-    is "$out" "$native" "alloc_threads with $a preloaded before the shim: same output as natively"
-    out=$(LD_PRELOAD="$LIB $A/$a" timeout 60 "$L/alloc_threads" 2>&1)
-    is "$out" "$native" "alloc_threads with $a preloaded after the shim: same output as natively"
+    alloc_check "alloc_threads with $a preloaded before the shim: same output as natively" "$a" \
+        env LD_PRELOAD="$A/$a $LIB" timeout 60 "$L/alloc_threads"
+    alloc_check "alloc_threads with $a preloaded after the shim: same output as natively" "$a" \
+        env LD_PRELOAD="$LIB $A/$a" timeout 60 "$L/alloc_threads"
 done
 same_native_and_shim "a library constructor starts threads, listens and resolves before main" \
     timeout 60 "$L/ctor_main"
@@ -57,6 +82,11 @@ bench_ok() {
 if redis bg --jemalloc-bg-thread no; then
     pass "redis-server (jemalloc-bg-thread no) starts under the shim and answers PING"
     bench_ok; ok $? "redis-benchmark -n 2000 ping,set,get: every request answered, SET/GET round trip"
+elif [ -n "$ASANRT" ] && ! LD_PRELOAD="$A/libjemalloc.so.2 $ASANRT" \
+    ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 timeout 60 "$L/alloc_threads" >/dev/null 2>&1; then
+    why="sanitizer build: redis-server links jemalloc, loaded before libasan (the shim's dependency), which fails without the shim too"
+    todo "redis-server (jemalloc-bg-thread no) starts under the shim and answers PING" "$why"
+    todo "redis-benchmark under the shim" "$why"
 else
     fail "redis-server (jemalloc-bg-thread no) starts under the shim and answers PING"
     fail "redis-benchmark under the shim"
@@ -74,4 +104,11 @@ stop_redis
 # A program started with jemalloc preloaded before the shim, and redis with
 # jemalloc linked, both reach main: no recursion at start.
 out=$(LD_PRELOAD="$A/libjemalloc.so.2 $LIB" GEVENT_REPORT=1 timeout 20 "$L/sleepers" 2 10 2>&1 | tail -1)
-is "$out" "created 2, joined 2, slept enough 2" "jemalloc then the shim, with GEVENT_REPORT (hub made in the constructor)"
+if [ "$out" != "created 2, joined 2, slept enough 2" ] && [ -n "$ASANRT" ] &&
+    ! LD_PRELOAD="$A/libjemalloc.so.2 $ASANRT" ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
+        timeout 60 "$L/alloc_threads" >/dev/null 2>&1; then
+    todo "jemalloc then the shim, with GEVENT_REPORT (hub made in the constructor)" \
+        "sanitizer build: libasan after jemalloc fails without the shim too"
+else
+    is "$out" "created 2, joined 2, slept enough 2" "jemalloc then the shim, with GEVENT_REPORT (hub made in the constructor)"
+fi
