@@ -14,7 +14,9 @@ for try in 1 2 3 4 5; do
     # default) for cat's reply; a burst of 100 fork+exec on a loaded 2-core
     # machine (or under ASan) can take longer than that, natively too: the
     # test is about every reply arriving, not about fork speed (make bench).
-    LD_PRELOAD=$LIB socat -t 5 TCP-LISTEN:$port,backlog=128,bind=127.0.0.1,fork,reuseaddr EXEC:cat \
+    # The sanitizer build doubles the times (TB_MULT, lib.sh): each of the
+    # 100 cat processes pays libasan's start-up.
+    LD_PRELOAD=$LIB socat -t $((5 * TB_MULT / 2)) TCP-LISTEN:$port,backlog=128,bind=127.0.0.1,fork,reuseaddr EXEC:cat \
         </dev/null >"$T/socat.log" 2>&1 &
     sp=$!
     STARTED+=("$sp")
@@ -26,7 +28,7 @@ for try in 1 2 3 4 5; do
 done
 pids=()
 for i in $(seq 1 100); do
-    ( printf 'client %d\n' "$i" | timeout 20 socat -t 8 - TCP:127.0.0.1:$port >"$T/c$i" 2>&1 ) &
+    ( printf 'client %d\n' "$i" | timeout $((20 * TB_MULT / 2)) socat -t $((8 * TB_MULT / 2)) - TCP:127.0.0.1:$port >"$T/c$i" 2>&1 ) &
     pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
