@@ -587,3 +587,9 @@ void hub_unref(void)
 {
     if (hub_get()) hub_tls.hub->wakers--;
 }
+
+gl_t *hub_main_greenlet(void)
+{
+    struct hub *h = hub_tls.hub;
+    return h ? h->main_gl : NULL;
+}

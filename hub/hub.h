@@ -120,6 +120,10 @@ static inline int hub_may_wait(void)
  * thread's own context becomes its main greenlet). NULL only on ENOMEM. */
 gl_t *gl_self(void);
 
+/* The calling OS thread's main greenlet (its own context), or NULL before
+ * its hub exists. */
+gl_t *hub_main_greenlet(void);
+
 /* New greenlet on the calling thread's hub, ready to run after the caller
  * next yields or waits. stack_size 0 = the default (hub_default_stack).
  * NULL with *err = EAGAIN (no stack) or ENOMEM. */

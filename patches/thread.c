@@ -82,15 +82,13 @@ static void reg_remove(struct gth *th)
 
 static __thread int tls_tid __attribute__((tls_model("initial-exec")));
 
-struct gth *gth_self(void)
+/* A main greenlet's record, made on first need under its real pthread_t
+ * (its thread pointer: the OS thread's). */
+static struct gth *main_record(gl_t *g, pthread_t self)
 {
-    gl_t *g = gl_self();
-    if (!g) return NULL;
-    if (g->local) return g->local;
-    /* A main greenlet: give it a record under its real pthread_t. */
     struct gth *th = calloc(1, sizeof *th);
     if (!th) return NULL;
-    th->self = REAL(pthread_self)();
+    th->self = self;
     th->gl = g;
     th->is_main = 1;
     if (reg_insert(th)) {
@@ -99,6 +97,25 @@ struct gth *gth_self(void)
     }
     g->local = th;
     return th;
+}
+
+struct gth *gth_self(void)
+{
+    gl_t *g = gl_self();
+    if (!g) return NULL;
+    if (g->local) return g->local;
+    return main_record(g, REAL(pthread_self)());
+}
+
+struct gth *gth_find_main(pthread_t t)
+{
+    gl_t *m = hub_main_greenlet();
+    if (!m) return NULL;
+    if (m->local) return ((struct gth *)m->local)->self == t ? m->local : NULL;
+    /* the thread pointer it runs with: its own, or the OS thread's (which
+     * the calling greenlet shares when it has none of its own) */
+    pthread_t mt = m->tcb ? (pthread_t)m->tcb : hub_tls.cur->tcb_mem ? 0 : REAL(pthread_self)();
+    return mt && mt == t ? main_record(m, t) : NULL;
 }
 
 int gth_owner_is_local(int owner)

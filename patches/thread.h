@@ -58,6 +58,9 @@ struct gth {
 /* The calling greenlet's record (created for a main greenlet on demand);
  * NULL only on ENOMEM. */
 struct gth *gth_self(void);
+/* The record of this OS thread's main greenlet if t is its pthread_t
+ * (made now if it has none yet: main may never have asked for its own). */
+struct gth *gth_find_main(pthread_t t);
 /* The record of a pthread_t created under the shim, or of a main greenlet
  * seen before; NULL if unknown (a native thread, or already joined). */
 struct gth *gth_find(pthread_t t);

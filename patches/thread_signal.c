@@ -23,6 +23,7 @@
 struct gth *gth_target(pthread_t t, int *other)
 {
     struct gth *th = gth_find(t);
+    if (!th) th = gth_find_main(t); /* main, before it made its own record */
     *other = th && th->gl && th->gl->hub != hub_tls.cur->hub;
     return th;
 }

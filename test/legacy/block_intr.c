@@ -6,7 +6,8 @@
  *      gets the lock once the child lets go.
  *   2. open(O_RDONLY) of a FIFO whose writer opens after 100 ms and writes
  *      500 ms later: the open returns with nothing to read yet.
- *   3. open(O_RDONLY) of a FIFO nobody opens, SIGUSR1 after 150 ms: EINTR.
+ *   3. open(O_RDONLY) of a FIFO nobody opens, SIGUSR1 after 150 ms: EINTR,
+ *      in the main thread first (pthread_kill to main).
  * The waits run in a thread of their own, the signals sent to it with
  * pthread_kill. Usage: block_intr DIR */
 #include <errno.h>
@@ -105,7 +106,21 @@ static void *waits(void *arg);
 int main(int argc, char **argv)
 {
     if (argc < 2) return 2;
+    /* first the main thread, signalled by another with pthread_kill (before
+     * it made any call that would tell the library about itself) */
+    snprintf(fifo2, sizeof fifo2, "%s/fifo0", argv[1]);
+    unlink(fifo2);
+    if (mkfifo(fifo2, 0600)) return 1;
+    target = pthread_self();
+    handler(0);
     pthread_t t;
+    pthread_create(&t, NULL, kicker, (void *)150L);
+    int fd = open(fifo2, O_RDONLY);
+    int e = errno;
+    printf("main thread's FIFO open, SIGUSR1 after 150 ms: %d %s, handler ran: %s\n", fd,
+           fd < 0 ? strerror(e) : "", handled ? "yes" : "no");
+    pthread_join(t, NULL);
+    unlink(fifo2);
     pthread_create(&t, NULL, waits, argv[1]);
     pthread_join(t, NULL);
     return 0;

@@ -5,7 +5,9 @@
 # 800 ms, SIGUSR1 (pthread_kill) after 150 ms: EINTR without SA_RESTART,
 # the lock once the child lets go with it; a FIFO reader's open with the
 # writer opening after 100 ms and writing 500 ms later: it returns with
-# nothing to read yet; a FIFO nobody opens, SIGUSR1 after 150 ms: EINTR.
+# nothing to read yet; a FIFO nobody opens, SIGUSR1 after 150 ms: EINTR,
+# in the main thread too (pthread_kill to main before main made any thread
+# call: it returned ESRCH and the signal was lost).
 . "$(dirname "$0")/../lib.sh"
 plan 4
 mkdir -p "$T/n" "$T/s"
