@@ -371,6 +371,10 @@ extern unsigned long hub_tcb_changes; /* %fs changes so far */
  * destructors (before pthread key destructors, as glibc), then the rest of
  * libc's per-thread clean-up that needs the block (after them). */
 void hub_tcb_dtors(gl_t *g);
+/* The greenlet whose thread control block is current: the running one, or
+ * for the hub, which runs on whichever block it finds, that block's owner
+ * (what a library the hub calls into sees as "this thread"). */
+gl_t *hub_tcb_owner(void);
 void hub_tcb_freeres(gl_t *g);
 
 /* ---- diagnostics --------------------------------------------------------- */

@@ -71,6 +71,7 @@
 #define PD_TLS_STATE   2304 /* strsignal_buf, strerror_l_buf */
 #define PD_RSEQ        2336 /* rseq_area: cpu_id_start, cpu_id */
 #define PD_SIZE        2368 /* TLS_TCB_SIZE */
+#define PD_OWNER       PD_SIZE /* ours, after struct pthread: the greenlet owning the block */
 /* libc.so.6's TLS block (PT_TLS, 0x90 bytes), 2.36 x86_64 */
 #define LT_SIZE   0x90
 #define LT_RESP   0x08 /* __resp: &_res, or the thread's own struct pthread.res */
@@ -395,7 +396,7 @@ const char *hub_tcb_switcher(void)
 int hub_tcb_new(gl_t *g)
 {
     char *cur = tp_now(), *mem = NULL;
-    if (posix_memalign((void **)&mem, st_align, st_size)) return ENOMEM;
+    if (posix_memalign((void **)&mem, st_align, st_size + sizeof(gl_t *))) return ENOMEM;
     char *tp = mem + st_size - PD_SIZE;
     memset(tp, 0, PD_SIZE);
     memcpy(tp, cur, PD_HEADER_SIZE);
@@ -424,9 +425,23 @@ int hub_tcb_new(gl_t *g)
     *(char **)(lt + LT_RESP) = tp + PD_RES;
     *(void **)(lt + LT_TCACHE) = *(void **)(cur + libc_off + LT_TCACHE);
     *(void **)(lt + LT_ARENA) = *(void **)(cur + libc_off + LT_ARENA);
+    *(gl_t **)(tp + PD_OWNER) = g;
     g->tcb = tp;
     g->tcb_mem = mem;
     return 0;
+}
+
+/* The greenlet whose block the caller runs on: the running greenlet, or
+ * for the hub (which borrows blocks) the block's owner, or the OS thread's
+ * main greenlet on the OS thread's own block. */
+gl_t *hub_tcb_owner(void)
+{
+    gl_t *g = hub_tls.cur;
+    if (!g || !g->is_hub) return g;
+    char *tp = tp_now();
+    gl_t *m = g->hub->main_gl;
+    if (!m || tp == (char *)m->tcb) return m;
+    return *(gl_t **)(tp + PD_OWNER);
 }
 
 /* First thing a greenlet with its own block does, on that block: what

@@ -266,14 +266,44 @@ int pthread_key_delete(pthread_key_t key)
     return r;
 }
 
+/* The allocator may call pthread_setspecific itself from inside the calloc
+ * below (jemalloc registers its thread cleanup on a thread's first
+ * allocation): what that nested call stored is kept, ours is given back. */
 static struct slot *key_slot(struct gth *th, pthread_key_t key, int create)
 {
     if (!th->keys) {
-        if (!create || !(th->keys = calloc(1, sizeof *th->keys))) return NULL;
+        struct gth_keys *k = create ? calloc(1, sizeof *k) : NULL;
+        if (!k) return NULL;
+        /* the compiler assumes calloc changes no memory of ours: reload */
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        if (th->keys)
+            free(k);
+        else
+            th->keys = k;
     }
     struct slot **b = &th->keys->blk[key / KEYS_BLOCK];
-    if (!*b && (!create || !(*b = calloc(KEYS_BLOCK, sizeof **b)))) return NULL;
+    if (!*b) {
+        struct slot *blk = create ? calloc(KEYS_BLOCK, sizeof *blk) : NULL;
+        if (!blk) return NULL;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        b = &th->keys->blk[key / KEYS_BLOCK];
+        if (*b)
+            free(blk);
+        else
+            *b = blk;
+    }
     return &(*b)[key % KEYS_BLOCK];
+}
+
+/* Whose values: the thread whose block is current. The hub runs on a
+ * parked greenlet's block, and an allocator called from it for the first
+ * time on that block (jemalloc, mimalloc, tcmalloc keep a thread's cache in
+ * TLS) registers that thread's clean-up: it must run when the greenlet
+ * ends, not be stored in the OS thread's slot and leak or dangle. */
+static inline struct gth *keys_owner(void)
+{
+    gl_t *g = hub_tcb_owner();
+    return g && g->local && !g->is_main ? g->local : NULL;
 }
 
 void *pthread_getspecific(pthread_key_t key)
@@ -286,7 +316,7 @@ void *pthread_getspecific(pthread_key_t key)
         return v;
     }
 #endif
-    struct gth *th = spawned();
+    struct gth *th = keys_owner();
     if (!th || !gp_syms[GP_SYM_pthread_getspecific].on) return REAL(pthread_getspecific)(key);
     if (key >= PTHREAD_KEYS_MAX) return NULL;
     struct slot *s = key_slot(th, key, 0);
@@ -302,9 +332,14 @@ int pthread_setspecific(pthread_key_t key, const void *val)
         return REAL(pthread_setspecific)(key, val);
     }
 #endif
-    struct gth *th = spawned();
+    struct gth *th = keys_owner();
     if (!th || !gp_syms[GP_SYM_pthread_setspecific].on) return REAL(pthread_setspecific)(key, val);
     if (key >= PTHREAD_KEYS_MAX || !(keys[key].seq & 1)) return EINVAL;
+    /* After its destructors a thread's values are never read again: an
+     * allocator that re-registers its cleanup from free() (jemalloc's
+     * "reincarnated" state) while we free the table must not allocate or
+     * write into it. glibc keeps such a value in struct pthread and drops it. */
+    if (th->keys_done) return 0;
     struct slot *s = key_slot(th, key, 1);
     if (!s) return ENOMEM;
     s->seq = keys[key].seq;
@@ -315,7 +350,10 @@ int pthread_setspecific(pthread_key_t key, const void *val)
 /* Destructors run for non-NULL values, repeated while they set new ones. */
 static void keys_run_destructors(struct gth *th)
 {
-    if (!th->keys) return;
+    if (!th->keys) {
+        th->keys_done = 1;
+        return;
+    }
     for (int round = 0; round < DESTRUCTOR_ROUNDS; round++) {
         int again = 0;
         for (int b = 0; b < KEYS_BLOCKS; b++) {
@@ -333,9 +371,11 @@ static void keys_run_destructors(struct gth *th)
         }
         if (!again) break;
     }
-    for (int b = 0; b < KEYS_BLOCKS; b++) free(th->keys->blk[b]);
-    free(th->keys);
+    struct gth_keys *k = th->keys; /* detached first: free() may call pthread_setspecific */
     th->keys = NULL;
+    th->keys_done = 1;
+    for (int b = 0; b < KEYS_BLOCKS; b++) free(k->blk[b]);
+    free(k);
 }
 
 /* ---- create, exit, join, detach ------------------------------------------ */
