@@ -56,21 +56,21 @@
 #include <sys/auxv.h>
 
 /* struct pthread, glibc 2.36 x86_64 */
-#define PD_HEADER_SIZE 704  /* tcbhead_t */
-#define PD_GSCOPE      28   /* header.gscope_flag */
-#define PD_LIST        704  /* list: glibc's thread lists (never linked) */
-#define PD_TID         720  /* tid */
-#define PD_ROBUST      736  /* robust_head: list, futex_offset, list_op_pending */
-#define PD_SPECIFIC1   784  /* specific_1stblock */
-#define PD_SPECIFIC    1296 /* specific[0] == &specific_1stblock */
-#define PD_USER_STACK  1554 /* user_stack */
-#define PD_SCHED       1584 /* schedparam, schedpolicy */
-#define PD_STACKBLOCK  1680 /* stackblock, stackblock_size, guardsize, reported_guardsize */
-#define PD_RES         1720 /* struct __res_state res */
-#define PD_RES_NSCOUNT 1736 /* res.nscount */
-#define PD_TLS_STATE   2304 /* strsignal_buf, strerror_l_buf */
-#define PD_RSEQ        2336 /* rseq_area: cpu_id_start, cpu_id */
-#define PD_SIZE        2368 /* TLS_TCB_SIZE */
+#define PD_HEADER_SIZE 704     /* tcbhead_t */
+#define PD_GSCOPE      28      /* header.gscope_flag */
+#define PD_LIST        704     /* list: glibc's thread lists (never linked) */
+#define PD_TID         720     /* tid */
+#define PD_ROBUST      736     /* robust_head: list, futex_offset, list_op_pending */
+#define PD_SPECIFIC1   784     /* specific_1stblock */
+#define PD_SPECIFIC    1296    /* specific[0] == &specific_1stblock */
+#define PD_USER_STACK  1554    /* user_stack */
+#define PD_SCHED       1584    /* schedparam, schedpolicy */
+#define PD_STACKBLOCK  1680    /* stackblock, stackblock_size, guardsize, reported_guardsize */
+#define PD_RES         1720    /* struct __res_state res */
+#define PD_RES_NSCOUNT 1736    /* res.nscount */
+#define PD_TLS_STATE   2304    /* strsignal_buf, strerror_l_buf */
+#define PD_RSEQ        2336    /* rseq_area: cpu_id_start, cpu_id */
+#define PD_SIZE        2368    /* TLS_TCB_SIZE */
 #define PD_OWNER       PD_SIZE /* ours, after struct pthread: the greenlet owning the block */
 /* libc.so.6's TLS block (PT_TLS, 0x90 bytes), 2.36 x86_64 */
 #define LT_SIZE   0x90

@@ -30,7 +30,7 @@ struct gth {
     void *ret;
     unsigned char detached, exited, joining, is_main;
     unsigned char keys_done; /* key destructors have run: values set now are dropped */
-    struct gth *joins; /* the thread this one is joining, for EDEADLK */
+    struct gth *joins;       /* the thread this one is joining, for EDEADLK */
     hub_wq joinq;
     struct gth_keys *keys;
 
