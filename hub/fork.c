@@ -62,6 +62,7 @@ GP_FORK_CODE void hub_fork_child(void)
     GP_SET(h->pq_tail, NULL);
     GP_SET(h->running, self);
     h->tid = (int)gettid();
+    GP_SET(h->initial, 1); /* the child's only thread */
     GP_SET(h->nparked, 0);
     GP_SET(h->wakers, 0); /* what counted itself there belonged to the dropped */
     GP_SET(h->rq_len, 0);

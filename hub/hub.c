@@ -315,6 +315,7 @@ static struct hub *hub_create(void)
     h->tls = &hub_tls;
     if (h->tid == getpid()) { /* the process's main thread: its stack ends here */
         extern void *__libc_stack_end;
+        h->initial = 1;
         h->main_top = (uintptr_t)__libc_stack_end;
     }
     hub_monitor_add(h);
@@ -383,6 +384,12 @@ int hub_alone(void)
     gl_t *g = hub_tls.cur;
     if (!h) return 1;
     return g && !g->is_hub && h->nalive == 1 && h->all == g && !h->rq_head && !h->pq_head;
+}
+
+int hub_solo(void)
+{
+    struct hub *h = hub_get();
+    return h && hub_tls.cur == h->main_gl && h->nalive <= 1 && !h->initial;
 }
 
 /* ---- scheduling ----------------------------------------------------------- */

@@ -142,6 +142,11 @@ unsigned hub_alive(void); /* live greenlets on this thread's hub */
  * blocking call itself, which the kernel interrupts and restarts exactly
  * as natively and which costs no switch to the hub. Never creates the hub. */
 int hub_alone(void);
+/* The caller is an OS thread other than the process's initial one, running
+ * nothing but its own main greenlet: a native thread the shim did not make
+ * (an allocator's background thread). What it waits for is released by
+ * other OS threads, and while it waits nothing else would run on it. */
+int hub_solo(void);
 
 /* Per-greenlet CPU time (hub/cpu.c): counted at every switch once
  * hub_cpu_start has been called (the program asked for a thread CPU clock;

@@ -120,6 +120,7 @@ struct gth *gth_find_main(pthread_t t)
 
 int gth_owner_is_local(int owner)
 {
+    if (hub_solo()) return 0;         /* its unlocker is on another OS thread */
     if (owner >= (1 << 22)) return 1; /* a greenlet id: never a kernel tid */
     if (!tls_tid) tls_tid = gettid();
     return owner == tls_tid;

@@ -343,7 +343,9 @@ static int mx_unlock(struct gmx *m)
     }
     m->owner = 0;
     m->nusers--;
-    hub_waiter *w = (m->kind & KIND_PSHARED) ? NULL : hub_wq_first(&m->q);
+    /* a native thread never touches the greenlets' queue (nobody queues
+     * behind it: its id is not local to them, they poll) */
+    hub_waiter *w = (m->kind & KIND_PSHARED) || hub_solo() ? NULL : hub_wq_first(&m->q);
     if (w) {
         mx_take(m, (int)w->gl->id);
         w->tag = HANDED_OFF;
@@ -470,9 +472,10 @@ int pthread_mutex_unlock(pthread_mutex_t *mutex)
  * where glibc keeps the clock and process-shared flags, so a condvar
  * initialised by glibc before we started keeps its clock. */
 struct gcv {
-    hub_wq q;     /* __wseq, __g1_start: zero in a fresh glibc condvar */
-    unsigned seq; /* bumped by every signal: pollers of shared condvars */
-    unsigned pad[4];
+    hub_wq q;         /* __wseq, __g1_start: zero in a fresh glibc condvar */
+    unsigned seq;     /* bumped by every signal: pollers of shared condvars */
+    unsigned natives; /* native threads sleeping in futex on seq */
+    unsigned pad[3];
     unsigned flags; /* __wrefs */
     unsigned pad2[2];
 };
@@ -481,18 +484,64 @@ _Static_assert(offsetof(struct gcv, flags) == offsetof(pthread_cond_t, __data.__
 
 #define CV_SHARED    1
 #define CV_MONOTONIC 2
+#define CV_FOREIGN   4 /* a native thread signalled it: greenlets poll seq */
+
+/* A native OS thread alone on its hub (hub_solo: jemalloc's background
+ * thread, made with libc's pthread_create) waits on a condition variable
+ * the greenlets of another OS thread signal: it sleeps in the kernel on
+ * seq, which every signal bumps, and signals wake such sleepers by futex.
+ * The greenlets' wait queue belongs to their OS thread: never touched here. */
+static int cv_wait_native(struct gcv *c, struct gmx *m, const struct timespec *abstime,
+                          clockid_t clock)
+{
+    if (abstime && (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000)) return EINVAL;
+    unsigned seq = __atomic_load_n(&c->seq, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&c->natives, 1, __ATOMIC_SEQ_CST);
+    int r = mx_unlock(m);
+    if (r) {
+        __atomic_fetch_sub(&c->natives, 1, __ATOMIC_SEQ_CST);
+        return r;
+    }
+    long op = FUTEX_WAIT_BITSET | (c->flags & CV_SHARED ? 0 : FUTEX_PRIVATE_FLAG) |
+              (clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0);
+    int err = errno;
+    while (__atomic_load_n(&c->seq, __ATOMIC_SEQ_CST) == seq) {
+        long k = gp_syscall(SYS_futex, &c->seq, op, (long)seq, abstime, NULL,
+                            (long)FUTEX_BITSET_MATCH_ANY);
+        if (k < 0 && errno == ETIMEDOUT) {
+            r = ETIMEDOUT;
+            break;
+        }
+        if (k == 0) break; /* woken: a signal, or a spurious wakeup POSIX allows */
+    }
+    __atomic_fetch_sub(&c->natives, 1, __ATOMIC_SEQ_CST);
+    errno = err;
+    int lr = mx_lock(m, NULL, CLOCK_REALTIME);
+    return lr ? lr : r;
+}
+
+/* After seq was bumped: native sleepers wake (all: a spurious wakeup is
+ * allowed, a lost one is not). */
+static void cv_wake_natives(struct gcv *c)
+{
+    if (__atomic_load_n(&c->natives, __ATOMIC_SEQ_CST))
+        gp_syscall(SYS_futex, &c->seq,
+                   (long)(c->flags & CV_SHARED ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE), (long)INT_MAX,
+                   NULL, NULL, 0L);
+}
 
 /* A cancellation point: acted on at entry (gp_enter), and when the wait
  * comes back ECANCELED, once the mutex is relocked, as POSIX wants it for
  * the cleanup handlers. */
 static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime, clockid_t clock)
 {
+    if (hub_solo()) return cv_wait_native(c, m, abstime, clock);
     hub_deadline dl = hub_never();
     if (abstime && hub_at_ts(clock, abstime, &dl)) return EINVAL;
     unsigned seq = c->seq;
     int r = mx_unlock(m), backoff = 0;
     if (r) return r;
-    if (c->flags & CV_SHARED) {
+    if (c->flags & (CV_SHARED | CV_FOREIGN)) {
         while (r != ETIMEDOUT && r != ECANCELED &&
                __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seq)
             r = gth_poll_wait(&backoff, dl);
@@ -562,11 +611,23 @@ int pthread_cond_clockwait(pthread_cond_t *restrict cond, pthread_mutex_t *restr
     return cv_wait((struct gcv *)cond, (struct gmx *)mutex, abstime, clock);
 }
 
+/* A native thread signalling: the greenlets' queue is another OS thread's,
+ * so from now on greenlets poll seq on this condition variable (a greenlet
+ * already queued when this first happens is not reached: see Limits). */
+static int cv_foreign(struct gcv *c)
+{
+    if (!hub_solo()) return 0;
+    if (!(c->flags & CV_FOREIGN)) __atomic_fetch_or(&c->flags, CV_FOREIGN, __ATOMIC_SEQ_CST);
+    return 1;
+}
+
 int pthread_cond_signal(pthread_cond_t *cond)
 {
     if (!gp_enter(GP_SYM_pthread_cond_signal)) return REAL(pthread_cond_signal)(cond);
     struct gcv *c = (struct gcv *)cond;
-    __atomic_fetch_add(&c->seq, 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&c->seq, 1, __ATOMIC_SEQ_CST);
+    cv_wake_natives(c);
+    if (cv_foreign(c)) return 0;
     hub_wq_wake_one(&c->q);
     return 0;
 }
@@ -575,7 +636,9 @@ int pthread_cond_broadcast(pthread_cond_t *cond)
 {
     if (!gp_enter(GP_SYM_pthread_cond_broadcast)) return REAL(pthread_cond_broadcast)(cond);
     struct gcv *c = (struct gcv *)cond;
-    __atomic_fetch_add(&c->seq, 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&c->seq, 1, __ATOMIC_SEQ_CST);
+    cv_wake_natives(c);
+    if (cv_foreign(c)) return 0;
     hub_wq_wake_all(&c->q);
     return 0;
 }

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 A=/usr/lib/x86_64-linux-gnu
 ALLOCS="libjemalloc.so.2 libtcmalloc.so.4 libmimalloc.so.2"
-plan 12
+plan 13
 for a in $ALLOCS; do
     if [ ! -e "$A/$a" ]; then
         fail "$a is installed (make deps)"; fail "$a after the shim"; fail "$a: per greenlet"; fail "$a: memory"
@@ -36,3 +36,8 @@ for a in $ALLOCS; do
     ok $? "$a: 2,000 idle threads that allocated: same output, peak RSS $((srss / 1024)) MiB under the shim, $((nrss / 1024)) MiB natively"
     grep -q "2000 threads allocated, waited idle together, 0 blocks corrupted" "$T/s" || diag "$(cat "$T/s")"
 done
+# jemalloc's background thread is made with libc's pthread_create
+# (dlsym(RTLD_NEXT)): such a native thread waits on a condition variable
+# the program's threads signal, untimed and timed (it sleeps in futex).
+same_native_and_shim "a native thread made past the shim waits on a condition variable the greenlets signal" \
+    timeout 60 "$L/native_cond"
