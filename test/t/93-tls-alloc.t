@@ -16,7 +16,13 @@ for a in $ALLOCS; do
         fail "$a is installed (make deps)"; fail "$a after the shim"; fail "$a: per greenlet"; fail "$a: memory"
         continue
     fi
-    native=$(LD_PRELOAD="$A/$a" timeout 60 "$L/tls_threads" 2>&1; echo "exit $?")
+    # natively, a thread that ends before the next starts may hand its TLS
+    # memory on ("N shared addresses" of dlopen'ed TLS, under load): the
+    # reference is a native run where the 100 threads overlapped
+    for _ in 1 2 3 4 5; do
+        native=$(LD_PRELOAD="$A/$a" timeout 60 "$L/tls_threads" 2>&1; echo "exit $?")
+        grep -q ", 0 shared addresses" <<<"$native" && break
+    done
     for order in before after; do
         if [ $order = before ]; then pre="$A/$a $LIB"; else pre="$LIB $A/$a"; fi
         out=$(LD_PRELOAD="$pre" timeout 60 "$L/tls_threads" 2>&1; echo "exit $?")
@@ -26,14 +32,15 @@ for a in $ALLOCS; do
     like "$rep" "thread-local storage: per greenlet" "$a: TLS is per greenlet (GEVENT_REPORT)"
 
     sampled "$T/n" env LD_PRELOAD="$A/$a" "$L/alloc_idle" 2000
-    nrss=$PEAKRSS_KB
+    nrss=$(sed -n 's/^peak RSS \([0-9]*\) KiB$/\1/p' "$T/n")
     sampled "$T/s" env LD_PRELOAD="$A/$a $LIB" "$L/alloc_idle" 2000
-    srss=$PEAKRSS_KB
-    # 2,000 threads each hold a filled thread cache: the shim's peak within
-    # a quarter (and 8 MiB) of the native one, same output, <= 2 OS threads
-    [ "$(cat "$T/s")" = "$(cat "$T/n")" ] && [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ] &&
-        [ "$srss" -le $((nrss * 5 / 4 + 8192)) ]
-    ok $? "$a: 2,000 idle threads that allocated: same output, peak RSS $((srss / 1024)) MiB under the shim, $((nrss / 1024)) MiB natively"
+    srss=$(sed -n 's/^peak RSS \([0-9]*\) KiB$/\1/p' "$T/s")
+    # 2,000 threads each hold a filled thread cache: the shim's peak (the
+    # kernel's getrusage figure) within a quarter (and 8 MiB) of the native
+    # one, same output, <= 2 OS threads
+    [ "$(grep -v '^peak' "$T/s")" = "$(grep -v '^peak' "$T/n")" ] && [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ] &&
+        [ -n "$srss" ] && [ -n "$nrss" ] && [ "$srss" -le $((nrss * 5 / 4 + 8192)) ]
+    ok $? "$a: 2,000 idle threads that allocated: same output, peak RSS $((${srss:-0} / 1024)) MiB under the shim, $((${nrss:-0} / 1024)) MiB natively"
     grep -q "2000 threads allocated, waited idle together, 0 blocks corrupted" "$T/s" || diag "$(cat "$T/s")"
 done
 # jemalloc's background thread is made with libc's pthread_create
