@@ -19,9 +19,7 @@ static volatile unsigned child_gen GP_FORK_DATA; /* SIGCHLD arrivals (and other 
  * child_gen, so a SIGCHLD with none of them writes nothing (a fork's parent
  * reaping its child with the kernel's wait: patches/os.c). */
 static unsigned child_watch GP_FORK_DATA;
-static struct hub *child_hub;               /* the hub the handler pokes */
-static ev_async child_async;                /* on child_hub's loop, started once */
-static volatile int child_async_on;         /* set once child_async is started */
+static struct hub *child_hub;               /* the hub the handler pokes, once armed */
 static hub_wq child_wq GP_FORK_DATA;        /* greenlets of child_hub in hub_child_wait */
 static unsigned child_waiters GP_FORK_DATA; /* all hubs: greenlets in hub_child_wait */
 
@@ -53,27 +51,22 @@ void hub_child_notify(void)
         !__atomic_load_n(&child_waiters, __ATOMIC_SEQ_CST))
         return;
     __atomic_add_fetch(&child_gen, 1, __ATOMIC_ACQ_REL);
-    /* ev_async_send is async-signal-safe and thread-safe */
-    if (__atomic_load_n(&child_async_on, __ATOMIC_ACQUIRE))
-        ev_async_send(child_hub->loop, &child_async);
+    hub_poke(__atomic_load_n(&child_hub, __ATOMIC_ACQUIRE), HUB_POKE_CHILD);
 }
 
-static void on_child_async(struct ev_loop *loop, ev_async *w, int revents)
+void hub_child_poked(void)
 {
-    (void)loop, (void)w, (void)revents;
     hub_wq_wake_all(&child_wq);
 }
 
-/* The calling hub is the one the handler pokes (starting the watcher on
- * first use), or cannot be. */
+/* The calling hub is the one the handler pokes (arming it on first use),
+ * or cannot be. */
 static int child_hub_is_me(struct hub *h)
 {
     if (child_hub) return child_hub == h;
     if (!ev_is_default_loop(h->loop)) return 0;
-    ev_async_init(&child_async, on_child_async);
-    ev_async_start(h->loop, &child_async);
-    child_hub = h;
-    __atomic_store_n(&child_async_on, 1, __ATOMIC_RELEASE);
+    hub_poke_arm(h);
+    __atomic_store_n(&child_hub, h, __ATOMIC_RELEASE);
     return 1;
 }
 
@@ -91,32 +84,14 @@ int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
     __atomic_add_fetch(&child_waiters, 1, __ATOMIC_RELAXED);
     if (poked) {
         /* the wait queue has no waker of its own: the handler is ours */
-        hub_waiter w = {0};
         h->wakers++;
-        self->wsince = hub_now_ns(CLOCK_MONOTONIC);
-        w.gl = self;
-        w.next = NULL;
-        w.prev = child_wq.tail;
-        if (child_wq.tail)
-            child_wq.tail->next = &w;
-        else
-            child_wq.head = &w;
-        child_wq.tail = &w;
-        self->wq_q = &child_wq;
-        self->wq_w = &w;
-        self->wkind = HUB_W_CHILD;
-        self->wobj = pid;
-        self->wevents = 0;
-        r = gl_park(hub_never());
+        r = hub_wq_park(&child_wq, NULL, hub_never(), HUB_W_CHILD, pid);
         h->wakers--;
     } else {
         /* nothing will poke this hub: poll, often at first, then less */
         int64_t step = round < 6 ? POLL_MIN_NS << round : POLL_MAX_NS;
         if (step > POLL_MAX_NS) step = POLL_MAX_NS;
-        self->wkind = HUB_W_CHILD;
-        self->wobj = pid;
-        self->wsince = hub_now_ns(CLOCK_MONOTONIC);
-        r = gl_park(hub_after_ns(step));
+        r = hub_park_as(HUB_W_CHILD, pid, hub_after_ns(step));
         if (r == ETIMEDOUT) r = 0;
     }
     __atomic_sub_fetch(&child_waiters, 1, __ATOMIC_RELAXED);

@@ -106,14 +106,12 @@ void hub_would_block_forever(void)
 
 /* ---- the dump signal ---------------------------------------------------- */
 
-static struct ev_loop *dump_loop;
-static ev_async dump_async;
+static struct hub *dump_hub; /* poked by the handler (HUB_POKE_DUMP) */
 
 static volatile sig_atomic_t dump_pending;
 
-static void on_dump(struct ev_loop *loop, ev_async *w, int revents)
+void hub_dump_poked(void)
 {
-    (void)loop, (void)w, (void)revents;
     dump_pending = 0;
     hub_dump(2);
 }
@@ -175,7 +173,7 @@ static void dump_handler(int sig)
     hub_tls.nowait++;
     if (dump_pending) dump_stuck();
     dump_pending = 1;
-    if (dump_loop) ev_async_send(dump_loop, &dump_async);
+    hub_poke(dump_hub, HUB_POKE_DUMP);
     hub_tls.nowait--;
     errno = e;
 }
@@ -184,11 +182,9 @@ int hub_dump_on_signal(int signo)
 {
     struct hub *h = hub_get();
     if (!h) return ENOMEM;
-    if (!dump_loop) {
-        ev_async_init(&dump_async, on_dump);
-        ev_async_start(h->loop, &dump_async);
-        ev_unref(h->loop); /* a dump request never keeps the loop alive */
-        dump_loop = h->loop;
+    if (!dump_hub) {
+        hub_poke_arm(h);
+        dump_hub = h;
     }
     /* libc's own sigaction: the signal patch must not treat this handler as
      * the program's. SA_RESTART: the dump never makes a call fail EINTR. */

@@ -70,7 +70,8 @@ GP_FORK_CODE void hub_fork_child(void)
     GP_SET(self->state, GL_RUNNING);
     hub_mask_recount(h);
     hub_sig_forked(h, self);
-    hub_remote_forked(h);
+    hub_poke_forked(h);
+    GP_SET(h->outside, NULL); /* the greenlets in hub_wq_wait_outside are gone */
     hub_child_forked();
     hub_tcb_forked(h);
     hub_monitor_forked(h);

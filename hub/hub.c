@@ -226,30 +226,13 @@ static void hub_unlink(struct hub *h, gl_t *g)
     }
 }
 
-void (*hub_soon_hook)(void);
 static struct hub *first_hub;
-
-static void on_soon(struct ev_loop *loop, ev_async *w, int revents)
-{
-    (void)loop, (void)w, (void)revents;
-    if (hub_soon_hook) hub_soon_hook();
-}
-
-void hub_soon_arm(void)
-{
-    struct hub *h = hub_get();
-    if (!h || h->soon_armed) return;
-    ev_async_init(&h->soon, on_soon);
-    ev_async_start(h->loop, &h->soon);
-    ev_unref(h->loop); /* wakers, not libev's refcount, decide liveness */
-    __atomic_store_n(&h->soon_armed, 1, __ATOMIC_RELEASE);
-}
 
 void hub_soon(void)
 {
     struct hub *h = hub_tls.hub;
     if (!h) h = __atomic_load_n(&first_hub, __ATOMIC_ACQUIRE);
-    if (h && __atomic_load_n(&h->soon_armed, __ATOMIC_ACQUIRE)) ev_async_send(h->loop, &h->soon);
+    hub_poke(h, HUB_POKE_SOON);
 }
 
 /* Bootstrap: whatever creating the hub calls (the allocator, libev, and

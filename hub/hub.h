@@ -247,15 +247,16 @@ void hub_wq_wake(hub_wq *q, hub_waiter *w); /* wake this one (it is on q) */
 gl_t *hub_wq_wake_one(hub_wq *q);           /* the woken greenlet, or NULL */
 int hub_wq_wake_all(hub_wq *q);             /* how many were woken */
 
+/* A wait on q that something outside the loop may also end: a signal
+ * handler or another OS thread, which cannot touch q, calls hub_soon()
+ * instead of waking. Then every greenlet of that hub waiting here returns
+ * 0 to look again (the caller re-checks its condition), as after a signal
+ * handler that restarts the call. Counts as a waker: the hub never calls it
+ * a deadlock. Otherwise returns as hub_wq_wait. */
+int hub_wq_wait_outside(hub_wq *q, hub_deadline dl);
 /* Async-signal-safe and thread-safe: pokes the hub of the calling OS thread
- * (or the process's first hub, from a thread without one), which then calls
- * hub_soon_hook from the hub greenlet. For wake-ups decided where the wait
- * queues cannot be touched: a signal handler, another OS thread. */
+ * (or the process's first hub, from a thread without one). */
 void hub_soon(void);
-extern void (*hub_soon_hook)(void);
-/* Readies hub_soon on the calling thread's hub (from a greenlet, before it
- * waits for such a wake-up); hub_soon does nothing until then. */
-void hub_soon_arm(void);
 
 /* Something outside the loop (a native worker thread, a signal) may still
  * wake a greenlet: hold a reference so an otherwise idle hub does not call

@@ -44,8 +44,12 @@ struct hub {
     unsigned since_poll;  /* greenlets run since the last poll */
     struct hub_fdw **fdw; /* indexed by fd, grown on demand */
     int nfdw;
-    ev_async soon; /* hub_soon, once armed */
-    int soon_armed;
+    /* remote.c: the one way in from other OS threads and signal handlers */
+    ev_async poke;
+    unsigned pokes;                 /* HUB_POKE_* posted, not handled yet */
+    int poke_on;                    /* poke started (hub_poke_arm) */
+    struct hub_remote *remote_head; /* pushed by any thread, drained here */
+    gp_link *outside;               /* wait.c: waits hub_soon may end */
     /* signal masks (hub.c): the OS thread's as last set, the hub's own,
      * and for each signal how many live greenlets block it */
     int masks; /* any greenlet or the OS thread blocks something */
@@ -55,12 +59,8 @@ struct hub {
     /* sig.c: signals caught on this thread where no program thread takes
      * them; written by the signal handler, drained by the hub */
     struct hub_sigring *sigring;
-    ev_async sig_async;
+    int sig_on;                  /* hub_sig_arm'ed: hub_sig_defer queues */
     struct hub_signal *sig_held; /* accepted by nobody yet */
-    /* remote.c: completions posted by other OS threads */
-    ev_async remote_async;
-    struct hub_remote *remote_head; /* pushed by any thread, drained here */
-    int remote_on;                  /* remote_async started */
     /* starvation (preempt.c, monitor.c) */
     unsigned idle_spins;        /* lone "nothing ready" answers (preempt.c) */
     uint64_t idle_tsc;          /* TSC at the last poll they asked for */
@@ -139,8 +139,32 @@ void hub_sig_orphan(gl_t *g);       /* g is dying: its signals go back */
 void hub_sig_mask_changed(gl_t *g); /* held signals g may take now */
 void hub_sig_forked(struct hub *h, gl_t *self);
 
-/* remote.c: in a fork child, forget what the parent's threads posted */
-void hub_remote_forked(struct hub *h);
+/* remote.c: the hub's one ev_async, for every wake-up from outside its
+ * loop (a signal handler, another OS thread). hub_poke_arm starts it, on
+ * the hub's own thread, before anything may post; hub_poke posts the
+ * reasons (bits) and wakes the loop: async-signal-safe and thread-safe, 0
+ * when h is not armed (nothing posted). */
+enum {
+    HUB_POKE_REMOTE = 1, /* hub_remote completions queued */
+    HUB_POKE_SOON = 2,   /* hub_soon: waits in hub_wq_wait_outside look again */
+    HUB_POKE_SIG = 4,    /* signals queued by hub_sig_defer */
+    HUB_POKE_CHILD = 8,  /* a SIGCHLD: hub_child_wait's waiters look again */
+    HUB_POKE_DUMP = 16,  /* the dump signal */
+};
+void hub_poke_arm(struct hub *h);
+int hub_poke(struct hub *h, unsigned why);
+void hub_poke_forked(struct hub *h); /* fork child: the parent's posts dropped */
+/* What the poke calls on the hub for each reason */
+void hub_outside_wake(struct hub *h); /* wait.c */
+void hub_child_poked(void);           /* child.c */
+void hub_dump_poked(void);            /* dump.c */
+
+/* wait.c, for the other waits of hub/: */
+/* parks the running greenlet, recorded as waiting for kind/obj (the dump) */
+int hub_park_as(int kind, long obj, hub_deadline dl);
+/* parks on q as that (w: the caller's node or NULL); the raw wake code, no
+ * interrupt handling */
+int hub_wq_park(hub_wq *q, hub_waiter *w, hub_deadline dl, int kind, long obj);
 
 /* stats.c: called only when hub_stats_on */
 void hub_stats_link(gl_t *g, int delta);

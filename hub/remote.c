@@ -1,16 +1,25 @@
-/* Completions posted by other OS threads (see hub_remote in hub.h).
+/* The one way into a hub from outside its loop: other OS threads and
+ * signal handlers post a reason (HUB_POKE_*) and wake the loop through the
+ * hub's single ev_async; the hub greenlet then handles every reason posted
+ * since it last looked. Posting is an atomic or plus ev_async_send, both
+ * safe from any thread and from signal handlers.
  *
- * Posting is a lock-free push onto the hub's list plus ev_async_send, both
- * safe from any thread and from signal handlers; the hub greenlet drains
- * the whole list at once in the async callback and unparks each waiter. */
+ * The watcher is started the first time something on the hub's own thread
+ * may need it (hub_poke_arm): an active async watcher gives libev an event
+ * descriptor to re-create in every fork child, which a program that never
+ * needs one should not pay for. Once started it counts in libev's refcount,
+ * so a loop whose only possible wake-up is a poke blocks in epoll_wait
+ * instead of polling in a loop; whether anything can wake a greenlet at
+ * all is the hub's own count (wakers), never libev's.
+ *
+ * Completions (hub_remote, see hub.h) ride on it: a lock-free push onto
+ * the hub's list, drained whole by the hub, which unparks each waiter. */
 #include <errno.h>
 
 #include "hub_int.h"
 
-static void on_remote(struct ev_loop *loop, ev_async *w, int revents)
+static void remote_drain(struct hub *h)
 {
-    (void)loop, (void)revents;
-    struct hub *h = (struct hub *)((char *)w - offsetof(struct hub, remote_async));
     hub_remote *r = __atomic_exchange_n(&h->remote_head, NULL, __ATOMIC_ACQUIRE);
     while (r) {
         hub_remote *next = r->next; /* r may be reused once its owner runs */
@@ -20,6 +29,45 @@ static void on_remote(struct ev_loop *loop, ev_async *w, int revents)
     }
 }
 
+static void on_poke(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop, (void)revents;
+    struct hub *h = gp_owner(w, struct hub, poke);
+    unsigned due = __atomic_exchange_n(&h->pokes, 0, __ATOMIC_ACQ_REL);
+    if (due & HUB_POKE_REMOTE) remote_drain(h);
+    if (due & HUB_POKE_SOON) hub_outside_wake(h);
+    if (due & HUB_POKE_CHILD) hub_child_poked();
+    if (due & HUB_POKE_DUMP) hub_dump_poked();
+    /* HUB_POKE_SIG only wakes the loop: hub_main hands the queued signals
+     * out after ev_run returns */
+}
+
+void hub_poke_arm(struct hub *h)
+{
+    if (h->poke_on) return;
+    ev_async_init(&h->poke, on_poke);
+    ev_async_start(h->loop, &h->poke);
+    __atomic_store_n(&h->poke_on, 1, __ATOMIC_RELEASE);
+}
+
+int hub_poke(struct hub *h, unsigned why)
+{
+    if (!h || !__atomic_load_n(&h->poke_on, __ATOMIC_ACQUIRE)) return 0;
+    __atomic_fetch_or(&h->pokes, why, __ATOMIC_RELEASE);
+    ev_async_send(h->loop, &h->poke);
+    return 1;
+}
+
+GP_FORK_CODE void hub_poke_forked(struct hub *h)
+{
+    /* what the parent's threads posted belongs to greenlets the child
+     * does not have */
+    GP_SET(h->remote_head, NULL);
+    GP_SET(h->pokes, 0);
+}
+
+/* ---- completions ---------------------------------------------------------- */
+
 void hub_remote_init(hub_remote *r)
 {
     struct hub *h = hub_get();
@@ -27,12 +75,7 @@ void hub_remote_init(hub_remote *r)
     r->hub = h;
     r->gl = hub_tls.cur;
     r->done = 0;
-    if (h && !h->remote_on) {
-        ev_async_init(&h->remote_async, on_remote);
-        ev_async_start(h->loop, &h->remote_async);
-        ev_unref(h->loop); /* wakers, not libev's refcount, decide liveness */
-        h->remote_on = 1;
-    }
+    if (h) hub_poke_arm(h);
 }
 
 void hub_remote_done(hub_remote *r)
@@ -43,7 +86,7 @@ void hub_remote_done(hub_remote *r)
     while (!__atomic_compare_exchange_n(&h->remote_head, &old, r, 1, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED));
     /* From here on r belongs to the hub again: touch only the hub. */
-    ev_async_send(h->loop, &h->remote_async);
+    hub_poke(h, HUB_POKE_REMOTE);
 }
 
 void hub_remote_wait(hub_remote *r)
@@ -77,9 +120,4 @@ int hub_remote_wait_intr(hub_remote *r, void (*kick)(void *), void *arg)
     }
     h->wakers--;
     return code;
-}
-
-void hub_remote_forked(struct hub *h)
-{
-    GP_SET(h->remote_head, NULL);
 }

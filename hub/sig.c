@@ -28,33 +28,26 @@ struct hub_sigring {
 
 int (*hub_sig_eligible)(gl_t *g);
 
-static void on_sig_async(struct ev_loop *loop, ev_async *w, int revents)
-{
-    (void)loop, (void)w, (void)revents; /* the hub dispatches after ev_run */
-}
-
 void hub_sig_init(struct hub *h)
 {
     h->sigring = calloc(1, sizeof *h->sigring);
-    if (!h->sigring) return; /* signals then stay with the hub, as before */
-    ev_async_init(&h->sig_async, on_sig_async);
+    /* on failure signals stay where they land, as before */
 }
 
-/* Started only once a signal may need it (hub_sig_arm): an active async
- * watcher gives libev an event pipe to re-create in every fork child. */
+/* Only once a signal may need it: the hub's poke (remote.c) */
 void hub_sig_arm(void)
 {
     struct hub *h = hub_get();
-    if (!h || !h->sigring || ev_is_active(&h->sig_async)) return;
-    ev_async_start(h->loop, &h->sig_async);
-    ev_unref(h->loop); /* wakers, not libev's refcount, decide liveness */
+    if (!h || !h->sigring || h->sig_on) return;
+    hub_poke_arm(h);
+    __atomic_store_n(&h->sig_on, 1, __ATOMIC_RELEASE);
 }
 
 int hub_sig_defer(const siginfo_t *si)
 {
     struct hub *h = hub_tls.hub;
     struct hub_sigring *q = h ? h->sigring : NULL;
-    if (!q || !ev_is_active(&h->sig_async)) return 0; /* not armed */
+    if (!q || !__atomic_load_n(&h->sig_on, __ATOMIC_ACQUIRE)) return 0; /* not armed */
     unsigned i = __atomic_fetch_add(&q->w, 1, __ATOMIC_RELAXED);
     if (i - q->r >= SIGRING) { /* full: merged away */
         __atomic_fetch_sub(&q->w, 1, __ATOMIC_RELAXED);
@@ -65,7 +58,7 @@ int hub_sig_defer(const siginfo_t *si)
     __atomic_fetch_add(&q->due, 1, __ATOMIC_RELEASE);
     /* wakes epoll_wait even when the signal came just before the hub
      * entered it; async-signal-safe by libev's contract */
-    ev_async_send(h->loop, &h->sig_async);
+    hub_poke(h, HUB_POKE_SIG);
     return 1;
 }
 

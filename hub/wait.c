@@ -154,6 +154,12 @@ static void wait_begin(gl_t *g, int kind, long obj, int events)
     g->wsince = hub_now_ns(CLOCK_MONOTONIC);
 }
 
+int hub_park_as(int kind, long obj, hub_deadline dl)
+{
+    wait_begin(gl_self(), kind, obj, 0);
+    return gl_park(dl);
+}
+
 int hub_sleep(hub_deadline dl)
 {
     gl_t *self = gl_self();
@@ -329,14 +335,11 @@ void hub_fd_closed(int fd)
 
 /* ---- wait queues ---------------------------------------------------------- */
 
-int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
+int hub_wq_park(hub_wq *q, hub_waiter *w, hub_deadline dl, int kind, long obj)
 {
     hub_waiter local = {0};
     gl_t *self = gl_self();
-    int r = intr_before(self);
-    if (r) return r;
     if (!w) w = &local;
-again:
     w->gl = self;
     w->next = NULL;
     w->prev = q->tail;
@@ -347,10 +350,50 @@ again:
     q->tail = w;
     self->wq_q = q;
     self->wq_w = w;
-    wait_begin(self, HUB_W_WQ, (long)q, 0);
-    r = intr_after(gl_park(dl));      /* gl_unpark took us off q, whoever woke us */
-    if (r == HUB_RESTART) goto again; /* a handler ran: back in the queue, at its end */
+    wait_begin(self, kind, obj, 0);
+    return gl_park(dl); /* gl_unpark took us off q, whoever woke us */
+}
+
+int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
+{
+    int r = intr_before(gl_self());
+    if (r) return r;
+    do r = intr_after(hub_wq_park(q, w, dl, HUB_W_WQ, (long)q));
+    while (r == HUB_RESTART); /* a handler ran: back in the queue, at its end */
     return r;
+}
+
+/* The hub keeps the greenlets in such waits on a list of its own: hub_soon
+ * wakes them without knowing their queues. The node leaves the list before
+ * the interrupt hook runs, which may unwind the greenlet's stack. */
+struct outw {
+    gp_link link;
+    gl_t *gl;
+};
+
+int hub_wq_wait_outside(hub_wq *q, hub_deadline dl)
+{
+    gl_t *self = gl_self();
+    struct hub *h = self->hub;
+    struct outw me = {{NULL, NULL}, self};
+    int r = intr_before(self);
+    if (r) return r;
+    hub_poke_arm(h);
+    gp_list_push(&h->outside, &me.link);
+    h->wakers++;
+    r = hub_wq_park(q, NULL, dl, HUB_W_WQ, (long)q);
+    h->wakers--;
+    gp_list_del(&h->outside, &me.link);
+    /* A handler that ran may have made the condition true (sem_post is
+     * async-signal-safe): a restart looks again, as the kernel's restarted
+     * futex wait compares the word again, instead of parking blind. */
+    r = intr_after(r);
+    return r == HUB_RESTART ? 0 : r;
+}
+
+void hub_outside_wake(struct hub *h)
+{
+    for (gp_link *l = h->outside; l; l = l->next) gl_unpark(gp_owner(l, struct outw, link)->gl, 0);
 }
 
 void hub_wq_wake(hub_wq *q, hub_waiter *w)

@@ -94,8 +94,6 @@ struct gth *gth_target(pthread_t t, int *other);
  * handler runs on th's stack. 1 if every handler that ran has SA_RESTART. */
 int gth_deliver(struct gth *th);
 
-/* Semaphores' part of the subsystem's set-up (thread_sem.c). */
-void gth_sem_init(void);
 /* Raw futexes' part (futex.c). */
 void gth_futex_init(void);
 void gth_timer_init(void); /* thread_timer.c */

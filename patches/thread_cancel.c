@@ -257,7 +257,6 @@ void gp_intr_init(void)
 void gp_init_thread(void)
 {
     hub_intr_hook = intr_hook;
-    gth_sem_init();
     gth_futex_init();
     gth_timer_init();
     gth_thread_init();

@@ -35,14 +35,6 @@ _Static_assert(sizeof(struct gsem) == sizeof(sem_t), "glibc sem_t layout");
 #define VALUE(d)  ((unsigned)(d))
 #define NATIVE(d) ((unsigned)((d) >> 32))
 
-/* Greenlets of this OS thread waiting on a semaphore, for hub_soon. */
-struct semw {
-    struct semw *next, *prev;
-    struct gsem *s;
-    gl_t *gl;
-};
-static __thread struct semw *waiters __attribute__((tls_model("initial-exec")));
-
 static int sem_try(struct gsem *s)
 {
     uint64_t d = __atomic_load_n(&s->data, __ATOMIC_RELAXED);
@@ -51,27 +43,6 @@ static int sem_try(struct gsem *s)
     } while (
         !__atomic_compare_exchange_n(&s->data, &d, d - 1, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
     return 0;
-}
-
-/* The hub was poked (a post from a signal handler or another thread):
- * every greenlet waiting on a semaphore that has a token looks again. */
-static void on_soon(void)
-{
-    for (struct semw *w = waiters; w; w = w->next)
-        if (VALUE(__atomic_load_n(&w->s->data, __ATOMIC_RELAXED))) gl_unpark(w->gl, 0);
-}
-
-/* In a fork child only the forking greenlet is left, and it was not
- * waiting. */
-GP_FORK_CODE static void forked(void)
-{
-    GP_SET(waiters, NULL);
-}
-
-void gth_sem_init(void)
-{
-    hub_soon_hook = on_soon;
-    gp_atfork(NULL, NULL, forked);
 }
 
 /* -1/errno as the sem_* calls return. A cancellation point: acted on at
@@ -84,23 +55,13 @@ static int sem_wait_until(struct gsem *s, hub_deadline dl)
         if (s->shared) {
             r = gth_poll_wait(&backoff, dl);
         } else {
-            /* A signal handler may post: the hub must not call this a
-             * deadlock, and must be able to find us. */
-            struct semw me = {waiters, NULL, s, hub_tls.cur};
-            if (waiters) waiters->prev = &me;
-            waiters = &me;
-            hub_soon_arm();
-            hub_ref();
-            r = hub_wq_wait(&s->q, NULL, dl);
-            hub_unref();
-            if (me.prev)
-                me.prev->next = me.next;
-            else
-                waiters = me.next;
-            if (me.next) me.next->prev = me.prev;
+            /* a signal handler or another OS thread may post (hub_soon) */
+            r = hub_wq_wait_outside(&s->q, dl);
         }
         if (r == ECANCELED) gth_testcancel();
-        if (sem_try(s) == 0) return 0;
+        /* a handler without SA_RESTART: EINTR, even when it posted (the
+         * token stays, as glibc's wait does not look again) */
+        if (r != EINTR && sem_try(s) == 0) return 0;
         if (r == ETIMEDOUT || r == EINTR) {
             errno = r;
             return -1;

@@ -1,9 +1,35 @@
-/* The small helpers the layers share, written once: a spin lock and the
- * "where is this address" formatter the dump and GEVENT_STATS print. */
+/* The small helpers the layers share, written once: an intrusive list, a
+ * spin lock and the "where is this address" formatter the dump and
+ * GEVENT_STATS print. */
 #ifndef GP_BASE_UTIL_H
 #define GP_BASE_UTIL_H
 
 #include <stddef.h>
+
+/* One intrusive doubly linked list: the node lives inside its owner (often
+ * a waiter on the waiting greenlet's own stack, so no allocation), the list
+ * is one pointer, empty when zeroed. Unordered: push at the front. */
+typedef struct gp_link {
+    struct gp_link *next, *prev;
+} gp_link;
+static inline void gp_list_push(gp_link **list, gp_link *n)
+{
+    n->prev = NULL;
+    n->next = *list;
+    if (*list) (*list)->prev = n;
+    *list = n;
+}
+static inline void gp_list_del(gp_link **list, gp_link *n)
+{
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        *list = n->next;
+    if (n->next) n->next->prev = n->prev;
+    n->next = n->prev = NULL;
+}
+/* The structure of type T whose member m is at p. */
+#define gp_owner(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
 
 /* For the few words several OS threads may touch, held for a few
  * instructions and never across a wait: greenlets of one hub never run at
