@@ -42,7 +42,7 @@ static void dump_one(int fd, gl_t *g, int64_t now)
     gp_dprintf(fd, "  greenlet %u%s%s%s%s: %s", g->id, g->is_main ? " (main)" : "",
                g->name[0] ? " \"" : "", g->name, g->name[0] ? "\"" : "", state_name(g->state));
     if (g->state == GL_PARKED) {
-        gp_dprintf(fd, " in %s", g->op ? g->op : "?");
+        gp_dprintf(fd, " in %s", g->op ? gl_op_name(g) : "?");
         switch (g->wkind) {
         case HUB_W_FD:
             gp_dprintf(fd, " on fd %ld for %s%s", g->wobj, g->wevents & HUB_IN ? "read" : "",
@@ -155,7 +155,7 @@ static void dump_stuck(void)
         p = put_s(p, end,
                   " is running and has not yielded (CPU-bound, or blocked in a call the "
                   "shim does not cover); its last patched call: ");
-        p = put_s(p, end, g->op ? g->op : "none");
+        p = put_s(p, end, g->op ? gl_op_name(g) : "none");
         p = put_s(p, end, " from 0x");
         p = put_u(p, end, (unsigned long)g->op_ra, 16);
         p = put_s(p, end, "\n");

@@ -69,9 +69,9 @@ struct gl {
     void *arg;
     void *local; /* owned by the creator (the thread patch's record) */
     /* what it waits on, for the would-block-forever report and the dump */
-    const char *op; /* the libc call in progress, set by the patch layer */
-    int wkind;      /* enum hub_wkind */
-    long wobj;      /* fd, child pid, or address of the wait queue */
+    int op;    /* the patched call in progress: 1 + its symbols.def id (gl_op_name) */
+    int wkind; /* enum hub_wkind */
+    long wobj; /* fd, child pid, or address of the wait queue */
     int wevents;
     int64_t wsince;          /* monotonic ns when the wait began */
     int64_t wdeadline;       /* monotonic or realtime ns; HUB_NEVER */
@@ -86,12 +86,19 @@ struct gl {
     size_t asan_size;
 #endif
     /* diagnostics (GEVENT_STATS, the dump; hub/stats.c) */
-    void *op_ra;      /* return address of the libc call in progress (set with op) */
-    void *created_ra; /* the creator's op_ra when spawned: its pthread_create call site */
-    int stat_sym;     /* GEVENT_STATS: 1 + id of the call in progress, negated once a
-                         wait has been counted against it */
-    int64_t cpu_ns;   /* CPU time it used while switched out, once counted (hub/cpu.c) */
+    void *op_ra;             /* return address of the libc call in progress (set with op) */
+    void *created_ra;        /* the creator's op_ra when spawned: its pthread_create call site */
+    unsigned char op_waited; /* GEVENT_STATS: op's wait counted (once per call) */
+    int64_t cpu_ns;          /* CPU time it used while switched out, once counted (hub/cpu.c) */
 };
+
+/* The name of the call g is in (symbols.def), or NULL: plain reads, safe in
+ * a signal handler. */
+extern const char *const gp_sym_names[];
+static inline const char *gl_op_name(const gl_t *g)
+{
+    return g->op ? gp_sym_names[g->op - 1] : NULL;
+}
 
 enum hub_wkind { HUB_W_NONE, HUB_W_FD, HUB_W_SLEEP, HUB_W_WQ, HUB_W_CHILD, HUB_W_OTHER };
 
@@ -167,11 +174,10 @@ extern size_t hub_default_stack;
 int gl_park(hub_deadline dl);
 /* Makes a parked greenlet runnable with result code; no-op if it is not
  * parked (so racing wake sources are harmless). Unlinks it from any wait
- * queue, so a queue only ever holds greenlets that are really waiting. */
+ * queue, so a queue only ever holds greenlets that are really waiting. The
+ * code is what its wait returns: 0 for a wake-up, or an interrupt (EINTR
+ * for a signal, ECANCELED for cancellation) out of whatever it waits on. */
 void gl_unpark(gl_t *g, int code);
-/* Wakes g out of whatever it waits on with code (EINTR for a signal,
- * ECANCELED for cancellation); the caller decides what g was doing. */
-#define gl_interrupt(g, code) gl_unpark((g), (code))
 
 /* Interrupts are acted on by the patch layer. Set by the thread patch and
  * called, in the interrupted greenlet, by every wait primitive below
@@ -412,7 +418,7 @@ extern int hub_stats_on;
 extern struct hub_stats hub_stats;
 /* Set by the shim when stats are on: called in the waiting greenlet before
  * each park with -1, and after it with how long it was parked (the
- * greenlet's stat_sym names the call). */
+ * greenlet's op names the call). */
 extern void (*hub_wait_hook)(gl_t *g, int64_t parked_ns);
 /* Set by the shim: appends a description of where g was created (its start
  * routine) to buf, for the dump. */

@@ -221,7 +221,7 @@ static void report(struct hub *h, gl_t *g, unsigned long passes, int64_t held_ns
     }
     if (g->op) {
         where(a, sizeof a, (uintptr_t)g->op_ra);
-        gp_dprintf(fd, "      last patched call: %s, called from %s\n", g->op, a);
+        gp_dprintf(fd, "      last patched call: %s, called from %s\n", gl_op_name(g), a);
     } else {
         gp_dprintf(fd, "      last patched call: none\n");
     }

@@ -104,7 +104,7 @@ static void assign(struct hub *h, struct hub_signal *s)
     }
     append(&g->sigq, s);
     g->pending = 1; /* raised at its next patched call or wait */
-    if (g->state == GL_PARKED) gl_interrupt(g, EINTR);
+    if (g->state == GL_PARKED) gl_unpark(g, EINTR);
 }
 
 void hub_sig_dispatch(struct hub *h)

@@ -35,14 +35,12 @@ static inline __attribute__((always_inline)) int gp_enter(int id)
 {
     if (!gp_syms[id].on || (!hub_may_wait() && !gp_may_wait_slow())) return 0;
     gl_t *g = hub_tls.cur;
-    if (__builtin_expect(gp_stats, 0)) {
-        gp_syms[id].calls++;
-        if (g) g->stat_sym = id + 1; /* the hub counts this call's waits */
-    }
+    if (__builtin_expect(gp_stats, 0)) gp_syms[id].calls++;
     if (g) {
         /* GP_SET: a fork's parent calling waitpid where it did last time
          * writes nothing to its record, which the fork made copy-on-write */
-        GP_SET(g->op, gp_sym_names[id]);
+        GP_SET(g->op, id + 1);
+        if (__builtin_expect(gp_stats, 0)) g->op_waited = 0; /* the hub counts its waits */
         GP_SET(g->op_ra, __builtin_return_address(0));
         if (__builtin_expect(g->pending, 0)) gp_pending(id);
         hub_preempt_point(); /* GEVENT_PREEMPT: its time slice is over */

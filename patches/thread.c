@@ -458,7 +458,7 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
     if (!gp_enter(GP_SYM_pthread_create)) return REAL(pthread_create)(t, attr, fn, arg);
     gl_t *me = gl_self(); /* the first call of the thread has no greenlet yet in gp_enter */
     if (me && !me->op_ra) {
-        me->op = gp_sym_names[GP_SYM_pthread_create];
+        me->op = GP_SYM_pthread_create + 1;
         me->op_ra = __builtin_return_address(0); /* the creation site the dump shows */
     }
     size_t stack = 0;

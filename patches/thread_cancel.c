@@ -39,13 +39,10 @@
  * once their state is right. */
 enum { CP_NONE = GP_CANCEL_NOCP, CP_HUB = GP_CANCEL_CP, CP_OWN = GP_CANCEL_CPOWN };
 
-/* The table id of the call g is in (g->op is its name from the table). */
+/* The table id of the call g is in, or -1. */
 static int op_id(const gl_t *g)
 {
-    if (!g->op) return -1;
-    for (int i = 0; i < GP_NSYMS; i++)
-        if (gp_sym_names[i] == g->op) return i;
-    return -1;
+    return g->op - 1;
 }
 
 static inline int cancel_on(const struct gth *th)
@@ -291,7 +288,7 @@ int pthread_cancel(pthread_t t)
         return 0;
     }
     gl_t *g = th->gl;
-    if (g->state == GL_PARKED && cp_class(th, op_id(g)) != CP_NONE) gl_interrupt(g, ECANCELED);
+    if (g->state == GL_PARKED && cp_class(th, op_id(g)) != CP_NONE) gl_unpark(g, ECANCELED);
     return 0;
 }
 

@@ -551,8 +551,8 @@ static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime,
     /* Relock whatever happened; an interrupt is a spurious wakeup. The
      * relock itself is no cancellation point. */
     gl_t *g = hub_tls.cur;
-    const char *op = g->op;
-    g->op = gp_sym_names[GP_SYM_pthread_mutex_lock];
+    int op = g->op;
+    g->op = GP_SYM_pthread_mutex_lock + 1;
     int lr = mx_lock(m, NULL, CLOCK_REALTIME);
     g->op = op;
     if (r == ECANCELED) gth_testcancel();

@@ -36,7 +36,7 @@ struct gth *gth_target(pthread_t t, int *other)
 int gth_deliver(struct gth *th)
 {
     gl_t *g = th->gl;
-    const char *op = g->op;
+    int op = g->op;
     void *ra = g->op_ra;
     int restart = 1;
     uint64_t ready;
@@ -88,7 +88,7 @@ static int gkill(pthread_t t, int sig)
     if (th->gl->sigmask & bit) return 0; /* blocked: it waits */
     /* Parked: the wait is interrupted, the handler runs in th as it wakes,
      * and the call goes on or fails with EINTR as natively (SA_RESTART). */
-    if (th->gl->state == GL_PARKED) gl_interrupt(th->gl, EINTR);
+    if (th->gl->state == GL_PARKED) gl_unpark(th->gl, EINTR);
     return 0;
 }
 

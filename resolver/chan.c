@@ -131,7 +131,7 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
         }
         c->socks[c->nsocks++] = (struct sockw){fd, ev};
     }
-    if (c->driver_parked) gl_interrupt(c->driver, RESCAN);
+    if (c->driver_parked) gl_unpark(c->driver, RESCAN);
 }
 
 /* Waits for the channel once and lets c-ares process what happened. */
@@ -186,7 +186,7 @@ static void driver_main(void *arg)
 static void kick(struct rsv_chan *c)
 {
     if (c->driver) {
-        if (c->driver_parked) gl_interrupt(c->driver, RESCAN);
+        if (c->driver_parked) gl_unpark(c->driver, RESCAN);
         return;
     }
     int err;

@@ -2,7 +2,7 @@
  * the hub's dump asks the shim for (where a greenlet was created).
  *
  * Counting is split so the hot path stays cheap: gp_enter counts calls and
- * names the call in progress in the greenlet (stat_sym); the hub calls
+ * names the call in progress in the greenlet (op); the hub calls
  * stats_wait as each park begins, which counts the call as "had to wait"
  * once however often it parks, and as it ends, which charges the time to
  * that symbol. A wait still in progress at exit is counted, its time not. */
@@ -21,16 +21,15 @@ static int64_t stats_t0;
 
 static void stats_wait(gl_t *g, int64_t ns)
 {
-    int s = g->stat_sym;
-    if (s == 0) return; /* parked outside a patched call (e.g. at exit) */
-    if (ns < 0) {       /* a park begins: the call waits, count it once */
-        if (s > 0) {
-            gp_syms[s - 1].waits++;
-            g->stat_sym = -s;
+    if (g->op == 0) return; /* parked outside a patched call (e.g. at exit) */
+    if (ns < 0) {           /* a park begins: the call waits, count it once */
+        if (!g->op_waited) {
+            gp_syms[g->op - 1].waits++;
+            g->op_waited = 1;
         }
         return;
     }
-    gp_syms[(s > 0 ? s : -s) - 1].wait_ns += ns;
+    gp_syms[g->op - 1].wait_ns += ns;
 }
 
 /* The hub knows nothing of pthreads: the thread patch's record behind a
