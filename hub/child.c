@@ -11,9 +11,6 @@
 
 #include "hub_int.h"
 
-#define POLL_MIN_NS (1 * 1000000LL)
-#define POLL_MAX_NS (50 * 1000000LL)
-
 static volatile unsigned child_gen GP_FORK_DATA; /* SIGCHLD arrivals (and other nudges) */
 /* Greenlets between hub_child_watch and hub_child_unwatch: only they look at
  * child_gen, so a SIGCHLD with none of them writes nothing (a fork's parent
@@ -70,7 +67,7 @@ static int child_hub_is_me(struct hub *h)
     return 1;
 }
 
-int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
+int hub_child_wait(unsigned gen, long pid, int reliable, gp_backoff *poll)
 {
     gl_t *self = gl_self();
     struct hub *h = self->hub;
@@ -89,9 +86,7 @@ int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round)
         h->wakers--;
     } else {
         /* nothing will poke this hub: poll, often at first, then less */
-        int64_t step = round < 6 ? POLL_MIN_NS << round : POLL_MAX_NS;
-        if (step > POLL_MAX_NS) step = POLL_MAX_NS;
-        r = hub_park_as(HUB_W_CHILD, pid, hub_after_ns(step));
+        r = hub_park_as(HUB_W_CHILD, pid, hub_after_ns(gp_backoff_next(poll)));
         if (r == ETIMEDOUT) r = 0;
     }
     __atomic_sub_fetch(&child_waiters, 1, __ATOMIC_RELAXED);

@@ -264,6 +264,11 @@ int hub_wq_wait_outside(hub_wq *q, hub_deadline dl);
  * (or the process's first hub, from a thread without one). */
 void hub_soon(void);
 
+/* Sleeps b's next pause (shim/base/util.h), never past dl: 0 after it,
+ * ETIMEDOUT at once when dl has passed, else as hub_sleep. */
+struct gp_backoff;
+int hub_pause(struct gp_backoff *b, hub_deadline dl);
+
 /* Something outside the loop (a native worker thread, a signal) may still
  * wake a greenlet: hold a reference so an otherwise idle hub does not call
  * it a deadlock. Wait primitives above count themselves. */
@@ -481,9 +486,11 @@ unsigned hub_child_waiters(void);
 /* Parks until hub_child_notify() after gen, or an interrupt (the code).
  * reliable: the caller knows hub_child_notify() runs on every SIGCHLD; the
  * hub owning libev's default loop then parks for good, any other hub (or
- * !reliable) polls instead, 1 ms << round up to 50 ms, returning 0 on each
- * tick so the caller retries. pid is what the dump shows. */
-int hub_child_wait(unsigned gen, long pid, int reliable, unsigned round);
+ * !reliable) polls instead, poll's next pause (HUB_CHILD_POLL: 1 ms
+ * doubling up to 50 ms), returning 0 on each tick so the caller retries.
+ * pid is what the dump shows. */
+#define HUB_CHILD_POLL GP_BACKOFF(1000000, 50000000)
+int hub_child_wait(unsigned gen, long pid, int reliable, struct gp_backoff *poll);
 /* In a fork child: only the calling greenlet survives, the loop is
  * re-initialised. Runs from a pthread_atfork child handler registered before
  * any of the program's; callable again harmlessly. */

@@ -170,6 +170,14 @@ int hub_sleep(hub_deadline dl)
     return r == ETIMEDOUT || r == HUB_RESTART ? 0 : r;
 }
 
+int hub_pause(gp_backoff *b, hub_deadline dl)
+{
+    int64_t left = hub_left_ns(dl);
+    if (left == 0) return ETIMEDOUT;
+    int64_t ns = gp_backoff_next(b);
+    return hub_sleep(hub_after_ns(ns < left ? ns : left));
+}
+
 /* ---- fd readiness --------------------------------------------------------- */
 
 static void fdw_unlink(struct hub_fdw *f, struct hub_fdwaiter *w)

@@ -62,14 +62,13 @@ static int fifo_open(int dirfd, const char *path, int flags, mode_t mode)
     openat_fn real = (openat_fn)gp_real(GP_SYM_openat);
     int fd;
     if ((flags & O_ACCMODE) == O_WRONLY) {
-        int64_t pause = 1000000;
+        gp_backoff b = GP_BACKOFF(1000000, 10000000);
         while ((fd = real(dirfd, path, flags | O_NONBLOCK, mode)) < 0 && errno == ENXIO) {
-            int w = hub_sleep(hub_after_ns(pause));
+            int w = hub_pause(&b, hub_never());
             if (w) {
                 errno = w;
                 return -1;
             }
-            if ((pause *= 2) > 10000000) pause = 10000000;
         }
         if (fd < 0) return -1;
     } else {

@@ -41,16 +41,15 @@
 /* Retries try() until it stops failing with busy; 0/-1 as the call. */
 static int lk_poll(int (*try)(void *), void *ctx, int busy)
 {
-    int64_t pause = LK_MIN_NS;
+    gp_backoff b = GP_BACKOFF(LK_MIN_NS, LK_MAX_NS);
     for (;;) {
         int r = try(ctx);
         if (r == 0 || (errno != busy && errno != EAGAIN && errno != EACCES)) return r;
-        int w = hub_sleep(hub_after_ns(pause));
+        int w = hub_pause(&b, hub_never());
         if (w) {
             errno = w;
             return -1;
         }
-        if ((pause *= 2) > LK_MAX_NS) pause = LK_MAX_NS;
     }
 }
 

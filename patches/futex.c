@@ -351,7 +351,7 @@ static long fx_wait(const uint32_t *ua, uint32_t val, uint32_t bitset, hub_deadl
         .addr = ua, .bitset = bitset, .shared = shared, .state = FX_GONE};
     struct fx_bucket *b = fx_bucket(ua);
     uint32_t cur;
-    int backoff = 50; /* us, shared futexes: looked at again this often */
+    gp_backoff backoff = GP_BACKOFF(50000, 5000000); /* shared futexes: looked at again */
     hub_remote_init(&me.r);
     fx_lock(b);
     int r = fx_load(ua, &cur);
@@ -367,9 +367,8 @@ static long fx_wait(const uint32_t *ua, uint32_t val, uint32_t bitset, hub_deadl
     for (;;) {
         hub_deadline until = dl;
         if (poll) {
-            int64_t left = hub_left_ns(dl), tick = (int64_t)backoff * 1000;
+            int64_t left = hub_left_ns(dl), tick = gp_backoff_next(&backoff);
             if (left > tick) until = hub_after_ns(tick);
-            if (backoff < 5000) backoff *= 2;
         }
         r = hub_wq_wait(&me.q, NULL, until);
         b = fx_lock_mine(&me);

@@ -105,21 +105,15 @@ int mq_timedsend(mqd_t mq, const char *msg, size_t len, unsigned prio, const str
  * timeout_err, after one last try). */
 static long sysv_poll(long (*try)(void *), void *ctx, int busy, hub_deadline dl, int timeout_err)
 {
-    int64_t pause = IPC_MIN_NS;
+    gp_backoff b = GP_BACKOFF(IPC_MIN_NS, IPC_MAX_NS);
     for (;;) {
         long r = try(ctx);
         if (r >= 0 || errno != busy) return r;
-        int64_t left = hub_left_ns(dl);
-        if (dl.ns != HUB_NEVER && left == 0) {
-            errno = timeout_err;
-            return -1;
-        }
-        int w = hub_sleep(hub_after_ns(dl.ns != HUB_NEVER && left < pause ? left : pause));
+        int w = hub_pause(&b, dl);
         if (w) {
-            errno = w;
+            errno = w == ETIMEDOUT ? timeout_err : w;
             return -1;
         }
-        if ((pause *= 2) > IPC_MAX_NS) pause = IPC_MAX_NS;
     }
 }
 

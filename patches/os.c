@@ -93,6 +93,7 @@ static long coop_wait(struct wcall *c)
     int reliable = sig_chld_reliable();
     long r;
     hub_child_watch();
+    gp_backoff poll = HUB_CHILD_POLL;
     for (unsigned round = 0;; round++) {
         unsigned gen = hub_child_gen();
         if ((r = try_wait(c)) != 0) break;
@@ -101,8 +102,7 @@ static long coop_wait(struct wcall *c)
             r = -1;
             break;
         }
-        int e = hub_child_wait(gen, c->kind == W_ID ? (long)c->id : (long)c->pid, reliable,
-                               round < 64 ? round : 64);
+        int e = hub_child_wait(gen, c->kind == W_ID ? (long)c->id : (long)c->pid, reliable, &poll);
         if (e) {
             /* a handler ran: natively the call still returns the child if
              * one had changed state when the signal came (the child's own

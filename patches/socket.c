@@ -147,17 +147,14 @@ int connect(int fd, const struct sockaddr *addr, socklen_t alen)
      * for AF_UNIX (a full backlog) */
     int timeout_err = errno;
     hub_deadline dl = e->sndtimeo_ns > 0 ? hub_after_ns(e->sndtimeo_ns) : hub_never();
-    int64_t backoff_ns = 1000000;
+    gp_backoff backoff = GP_BACKOFF(1000000, 50000000);
     for (;;) {
         int w;
         if (errno == EAGAIN) {
             /* AF_UNIX with a full backlog: nothing to poll for (the socket
              * is writable all along); natively the kernel sleeps until the
              * listener accepts. Retry after a growing pause. */
-            int64_t left = hub_left_ns(dl);
-            w = hub_sleep(hub_after_ns(left < backoff_ns ? left : backoff_ns));
-            if (w == 0 && left <= backoff_ns) w = ETIMEDOUT;
-            if (backoff_ns < 50000000) backoff_ns *= 2;
+            w = hub_pause(&backoff, dl);
         } else {
             w = hub_wait_fd(fd, HUB_OUT, dl);
         }

@@ -126,15 +126,11 @@ int gth_owner_is_local(int owner)
     return owner == tls_tid;
 }
 
-int gth_poll_wait(int *backoff_us, hub_deadline dl)
+int gth_poll_wait(gp_backoff *b, hub_deadline dl)
 {
-    if (*backoff_us < 50) *backoff_us = 50;
-    int64_t left = hub_left_ns(dl);
-    if (left == 0) return ETIMEDOUT;
-    int64_t ns = (int64_t)*backoff_us * 1000;
-    int r = hub_sleep(hub_after_ns(ns < left ? ns : left));
-    if (*backoff_us < 5000) *backoff_us *= 2;
-    return r == ECANCELED || r == EINTR ? r : 0; /* EINTR: a handler ran, no SA_RESTART */
+    int r = hub_pause(b, dl);
+    /* EINTR: a handler ran, no SA_RESTART */
+    return r == ETIMEDOUT || r == ECANCELED || r == EINTR ? r : 0;
 }
 
 static pid_t pid_cache GP_FORK_DATA;
@@ -526,7 +522,7 @@ void pthread_exit(void *ret)
     if (th->is_main && getpid() != gettid()) {
         /* A native thread's main greenlet: the OS thread itself must end
          * through glibc, once the greenlets it carries have finished. */
-        int backoff = 0;
+        gp_backoff backoff = GTH_POLL;
         while (hub_alive() > 1) gth_poll_wait(&backoff, hub_never());
         REAL(pthread_exit)(ret);
     }

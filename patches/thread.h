@@ -120,9 +120,11 @@ void gth_thread_init(void); /* thread.c's part of the set-up */
 int gth_owner_is_local(int owner);
 
 /* Brief cooperative polling sleep, for waits on objects another OS thread or
- * process may release: doubles from 50 us to 5 ms, never past dl.
- * Returns ETIMEDOUT once dl has passed, ECANCELED when one of our own
- * cancellation points is to act (see gth_testcancel), else 0. */
-int gth_poll_wait(int *backoff_us, hub_deadline dl);
+ * process may release: b's next pause (GTH_POLL: doubles from 50 us to
+ * 5 ms), never past dl. Returns ETIMEDOUT once dl has passed, ECANCELED
+ * when one of our own cancellation points is to act (see gth_testcancel),
+ * EINTR after a handler without SA_RESTART, else 0. */
+#define GTH_POLL GP_BACKOFF(50000, 5000000)
+int gth_poll_wait(gp_backoff *b, hub_deadline dl);
 
 #endif

@@ -69,7 +69,7 @@ int pthread_barrier_wait(pthread_barrier_t *barrier)
         return PTHREAD_BARRIER_SERIAL_THREAD;
     }
     /* Not a cancellation point: interrupts only make us look again. */
-    int backoff = 0;
+    gp_backoff backoff = GTH_POLL;
     while ((unsigned)(__atomic_load_n(&b->word, __ATOMIC_ACQUIRE) >> 32) == round) {
         if (b->shared)
             gth_poll_wait(&backoff, hub_never());
@@ -111,7 +111,7 @@ int pthread_spin_trylock(pthread_spinlock_t *lock)
 int pthread_spin_lock(pthread_spinlock_t *lock)
 {
     if (!gp_enter(GP_SYM_pthread_spin_lock)) return REAL(pthread_spin_lock)(lock);
-    int backoff = 0;
+    gp_backoff backoff = GTH_POLL;
     for (unsigned n = 0; __atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE); n++) {
         /* Most likely another greenlet holds it: let it run. Then it must
          * be waiting itself, or be another OS thread or process: spin a

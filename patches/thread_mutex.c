@@ -313,7 +313,8 @@ static int mx_try(struct gmx *m, int id)
 static int mx_lock(struct gmx *m, const struct timespec *abstime, clockid_t clock)
 {
     if (!mx_valid(m)) return EINVAL;
-    int id = gth_owner_id(), r = mx_try(m, id), backoff = 0;
+    int id = gth_owner_id(), r = mx_try(m, id);
+    gp_backoff backoff = GTH_POLL;
     if (r != EBUSY) return r;
     /* A normal mutex relocked by its owner waits forever, as in glibc:
      * the hub reports the deadlock if nothing else can run. */
@@ -539,7 +540,8 @@ static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime,
     hub_deadline dl = hub_never();
     if (abstime && hub_at_ts(clock, abstime, &dl)) return EINVAL;
     unsigned seq = c->seq;
-    int r = mx_unlock(m), backoff = 0;
+    int r = mx_unlock(m);
+    gp_backoff backoff = GTH_POLL;
     if (r) return r;
     if (c->flags & (CV_SHARED | CV_FOREIGN)) {
         while (r != ETIMEDOUT && r != ECANCELED &&

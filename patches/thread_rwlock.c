@@ -152,7 +152,8 @@ static int deadline(const struct timespec *abstime, clockid_t clock, hub_deadlin
 static int rdlock(struct grw *l, const struct timespec *abstime, clockid_t clock)
 {
     hub_deadline dl;
-    int r = deadline(abstime, clock, &dl), backoff = 0;
+    int r = deadline(abstime, clock, &dl);
+    gp_backoff backoff = GTH_POLL;
     if (r) return r;
     if (is_writer(l, gth_owner_id())) return EDEADLK;
     while ((r = rd_try(l)) == EBUSY) {
@@ -171,7 +172,8 @@ static int rdlock(struct grw *l, const struct timespec *abstime, clockid_t clock
 static int wrlock(struct grw *l, const struct timespec *abstime, clockid_t clock)
 {
     hub_deadline dl;
-    int r = deadline(abstime, clock, &dl), backoff = 0, id = gth_owner_id();
+    int r = deadline(abstime, clock, &dl), id = gth_owner_id();
+    gp_backoff backoff = GTH_POLL;
     if (r) return r;
     if (is_writer(l, id)) return EDEADLK;
     if (wr_try(l, id) == 0) return 0;

@@ -50,7 +50,8 @@ static int sem_try(struct gsem *s)
 static int sem_wait_until(struct gsem *s, hub_deadline dl)
 {
     if (sem_try(s) == 0) return 0;
-    int r, backoff = 0;
+    int r;
+    gp_backoff backoff = GTH_POLL;
     for (;;) {
         if (s->shared) {
             r = gth_poll_wait(&backoff, dl);

@@ -1,5 +1,5 @@
 /* The small helpers the layers share, written once: an intrusive list, a
- * spin lock and the "where is this address" formatter the dump and
+ * backoff, a spin lock and the "where is this address" formatter the dump and
  * GEVENT_STATS print. */
 #ifndef GP_BASE_UTIL_H
 #define GP_BASE_UTIL_H
@@ -28,6 +28,20 @@ static inline void gp_list_del(gp_link **list, gp_link *n)
     if (n->next) n->next->prev = n->prev;
     n->next = n->prev = NULL;
 }
+/* One backoff, for polling what nothing announces (a lock another process
+ * holds, a FIFO's missing reader, a futex in shared memory): each pause
+ * twice the last, from the first up to max. */
+typedef struct gp_backoff {
+    long long ns, max; /* the next pause; the longest */
+} gp_backoff;
+#define GP_BACKOFF(first_ns, max_ns) ((gp_backoff){(first_ns), (max_ns)})
+static inline long long gp_backoff_next(gp_backoff *b)
+{
+    long long ns = b->ns;
+    b->ns = ns > b->max / 2 ? b->max : ns * 2;
+    return ns;
+}
+
 /* The structure of type T whose member m is at p. */
 #define gp_owner(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
 
