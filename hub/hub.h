@@ -172,6 +172,9 @@ extern size_t hub_default_stack;
 /* Parks the caller until gl_unpark() or the deadline. Returns the unpark
  * code, or ETIMEDOUT. The low-level primitive; prefer the ones below. */
 int gl_park(hub_deadline dl);
+/* gl_park, recorded as waiting for kind (enum hub_wkind) and obj (what the
+ * dump shows): no interrupt handling, the raw code. */
+int hub_park_as(int kind, long obj, hub_deadline dl);
 /* Makes a parked greenlet runnable with result code; no-op if it is not
  * parked (so racing wake sources are harmless). Unlinks it from any wait
  * queue, so a queue only ever holds greenlets that are really waiting. The
@@ -509,6 +512,7 @@ int hub_priv_evict(int fd);              /* ours moves elsewhere; 1 if fd was ou
 int hub_priv_xlate(int fd);              /* libev's number -> where it is now */
 void hub_priv_forget(int fd);            /* libev closed its number fd */
 int hub_priv_list(int *out, int max);    /* where ours are now */
+#define HUB_PRIV_MAX 64 /* how many: libev's few, c-ares' sockets (resolver/chan.c) */
 extern int hub_priv_moved;
 /* In a hook: fd as libev's own call means it (ra: the hook's return address). */
 static inline int hub_priv_fd(int fd, const void *ra)

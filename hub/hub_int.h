@@ -159,11 +159,8 @@ void hub_outside_wake(struct hub *h); /* wait.c */
 void hub_child_poked(void);           /* child.c */
 void hub_dump_poked(void);            /* dump.c */
 
-/* wait.c, for the other waits of hub/: */
-/* parks the running greenlet, recorded as waiting for kind/obj (the dump) */
-int hub_park_as(int kind, long obj, hub_deadline dl);
-/* parks on q as that (w: the caller's node or NULL); the raw wake code, no
- * interrupt handling */
+/* wait.c, for the other waits of hub/: parks on q as that (w: the caller's node or NULL); the raw
+ * wake code, no interrupt handling */
 int hub_wq_park(hub_wq *q, hub_waiter *w, hub_deadline dl, int kind, long obj);
 
 /* stats.c: called only when hub_stats_on */

@@ -33,7 +33,7 @@
 #undef EV_NUM
 #include "hub_int.h"
 
-#define PRIV_MAX 32
+#define PRIV_MAX HUB_PRIV_MAX
 
 /* Numbers are stored plus one: a zero entry is free (usable before any
  * constructor has run). */

@@ -91,14 +91,10 @@ void hub_remote_done(hub_remote *r)
 
 void hub_remote_wait(hub_remote *r)
 {
-    gl_t *self = hub_tls.cur;
     struct hub *h = r->hub;
     h->wakers++;
-    while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
-        self->wkind = HUB_W_OTHER;
-        self->wsince = hub_now_ns(CLOCK_MONOTONIC);
-        gl_park(hub_never()); /* an interrupt just parks us again */
-    }
+    while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+        hub_park_as(HUB_W_OTHER, 0, hub_never()); /* an interrupt just parks us again */
     h->wakers--;
 }
 

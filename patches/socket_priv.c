@@ -63,10 +63,10 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
  * first (so the old ones end closed as natively). */
 static int close_around(unsigned first, unsigned last, int flags)
 {
-    int ours[32], n = hub_priv_list(ours, 32);
+    int ours[HUB_PRIV_MAX], n = hub_priv_list(ours, HUB_PRIV_MAX);
     for (int i = 0; i < n; i++)
         if ((unsigned)ours[i] >= first && (unsigned)ours[i] <= last) hub_priv_evict(ours[i]);
-    n = hub_priv_list(ours, 32);
+    n = hub_priv_list(ours, HUB_PRIV_MAX);
     for (int i = 1; i < n; i++) /* ascending */
         for (int j = i; j > 0 && ours[j - 1] > ours[j]; j--) {
             int t = ours[j];

@@ -66,6 +66,11 @@ struct req {
 
 /* ---- sockets: raw system calls -------------------------------------------- */
 
+/* The sockets are the shim's own, like the hub's descriptors (hub/privfd.c):
+ * made at a high close-on-exec number, out of the way of a program that
+ * closes 0-2 and opens again, and moved elsewhere when the program closes
+ * or dup2s onto that number. c-ares keeps the number it was given; every
+ * call on it goes through here and finds where the socket is now. */
 static ares_socket_t s_socket(int af, int type, int proto, void *d)
 {
     (void)d;
@@ -77,33 +82,35 @@ static ares_socket_t s_socket(int af, int type, int proto, void *d)
         int one = 1;
         gp_syscall(SYS_setsockopt, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    return fd;
+    return hub_priv_adopt(fd);
 }
 
 static int s_close(ares_socket_t fd, void *d)
 {
     (void)d;
-    hub_fd_closed(fd); /* the driver may be parked on it */
-    return (int)gp_syscall(SYS_close, fd);
+    int cur = hub_priv_xlate(fd);
+    hub_priv_forget(fd);
+    hub_fd_closed(cur); /* the driver may be parked on it */
+    return (int)gp_syscall(SYS_close, cur);
 }
 
 static int s_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len, void *d)
 {
     (void)d;
-    return (int)gp_syscall(SYS_connect, fd, sa, len);
+    return (int)gp_syscall(SYS_connect, hub_priv_xlate(fd), sa, len);
 }
 
 static ares_ssize_t s_recvfrom(ares_socket_t fd, void *buf, size_t n, int flags,
                                struct sockaddr *from, ares_socklen_t *fromlen, void *d)
 {
     (void)d;
-    return gp_syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
+    return gp_syscall(SYS_recvfrom, hub_priv_xlate(fd), buf, n, flags, from, fromlen);
 }
 
 static ares_ssize_t s_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *d)
 {
     (void)d;
-    return gp_syscall(SYS_writev, fd, iov, n);
+    return gp_syscall(SYS_writev, hub_priv_xlate(fd), iov, n);
 }
 
 static const struct ares_socket_functions sockfuncs = {s_socket, s_close, s_connect, s_recvfrom,
@@ -138,12 +145,23 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 static void drive_once(struct rsv_chan *c)
 {
     struct hub_pollfd stackset[8], *set = stackset;
+    ares_socket_t stackfd[8], *fds = stackfd; /* c-ares' numbers */
     int n = c->nsocks;
-    if (n > 8 && !(set = malloc((size_t)n * sizeof *set))) {
-        set = stackset;
-        n = 8;
+    if (n > 8) {
+        set = malloc((size_t)n * sizeof *set);
+        fds = malloc((size_t)n * sizeof *fds);
+        if (!set || !fds) {
+            free(set);
+            free(fds);
+            set = stackset, fds = stackfd;
+            n = 8;
+        }
     }
-    for (int i = 0; i < n; i++) set[i] = (struct hub_pollfd){c->socks[i].fd, c->socks[i].events, 0};
+    /* waited for where each socket is now (hub_priv_xlate) */
+    for (int i = 0; i < n; i++) {
+        fds[i] = c->socks[i].fd;
+        set[i] = (struct hub_pollfd){hub_priv_xlate(fds[i]), c->socks[i].events, 0};
+    }
     struct timeval tv, *tvp;
     RSV_NOWAIT_BEGIN();
     tvp = ares_timeout(c->ch, NULL, &tv);
@@ -155,23 +173,23 @@ static void drive_once(struct rsv_chan *c)
     if (n) {
         r = hub_wait_fds(set, n, dl);
     } else {
-        gl_t *self = hub_tls.cur;
-        self->wkind = HUB_W_SLEEP;
-        self->wsince = hub_now_ns(CLOCK_MONOTONIC);
-        r = gl_park(dl);
+        r = hub_park_as(HUB_W_SLEEP, 0, dl);
     }
     c->driver_parked = 0;
     RSV_NOWAIT_BEGIN();
     if (r == 0 && n) {
         for (int i = 0; i < n; i++)
             if (set[i].revents)
-                ares_process_fd(c->ch, set[i].revents & HUB_IN ? set[i].fd : ARES_SOCKET_BAD,
-                                set[i].revents & HUB_OUT ? set[i].fd : ARES_SOCKET_BAD);
+                ares_process_fd(c->ch, set[i].revents & HUB_IN ? fds[i] : ARES_SOCKET_BAD,
+                                set[i].revents & HUB_OUT ? fds[i] : ARES_SOCKET_BAD);
     } else if (r != RESCAN) {
         ares_process_fd(c->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
     }
     RSV_NOWAIT_END();
-    if (set != stackset) free(set);
+    if (set != stackset) {
+        free(set);
+        free(fds);
+    }
 }
 
 static void driver_main(void *arg)
@@ -411,9 +429,7 @@ static void wait_all(struct rsv_chan *c, struct waiter *w)
             c->driver = NULL;
             continue;
         }
-        w->gl->wkind = HUB_W_OTHER;
-        w->gl->wsince = hub_now_ns(CLOCK_MONOTONIC);
-        gl_park(hub_never()); /* an interrupt just parks us again */
+        hub_park_as(HUB_W_OTHER, 0, hub_never()); /* an interrupt just parks us again */
     }
 }
 

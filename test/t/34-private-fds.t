@@ -6,9 +6,10 @@
 # it gets natively - every number it closed answers EBADF to fcntl(F_GETFD)
 # and fstat - and then serves 200 connections with threads, twice. A
 # daemonising program (double fork, setsid, close all, chdir /, /dev/null on
-# 0-2 gets 0, 1, 2) then uses threads and sockets.
+# 0-2 gets 0, 1, 2) then uses threads and sockets. The same with the socket
+# subsystem off, and for the resolver's own sockets.
 . "$(dirname "$0")/../lib.sh"
-plan 10
+plan 15
 for m in procfd loop closefrom close_range dup2; do
     same_native_and_shim "fd_closer $m: closes all, every closed number EBADF, then 200 connections (twice)" \
         timeout 120 "$L/fd_closer" "$m"
@@ -27,19 +28,63 @@ n=$(daemon "$T/dn")
 s=$(daemon "$T/ds" shim)
 like "$n" "^/dev/null on 0 1 2" "natively, the daemon's report"
 is "$s" "$n" "the daemon under the shim: /dev/null on 0-2, everything closed, threads and sockets twice"
-# Where the shim keeps its own: a running program's epoll and eventfd.
-GEVENT_DUMP_SIGNAL=SIGUSR2 LD_PRELOAD=$LIB "$L/dump_me" 2 >"$T/out" 2>&1 &
-pid=$!
-STARTED+=($pid)
-for _ in $(seq 200); do grep -q '^ready' "$T/out" 2>/dev/null && break; sleep 0.05; done
-lim=$(awk '/Max open files/{print $4}' /proc/$pid/limits)
-ours=$(for f in /proc/$pid/fd/*; do
-    case $(readlink "$f") in *eventpoll* | *eventfd* | *timerfd* | *signalfd*) echo "${f##*/}" ;; esac
-done | sort -n | tr '\n' ' ')
-low=$(for fd in $ours; do [ "$fd" -lt $((lim / 2)) ] && echo "$fd"; done)
-[ -n "$ours" ] && [ -z "$low" ]; ok $? "the shim's epoll and eventfd sit at high numbers ($ours, limit $lim)"
-open=$(for fd in $ours; do awk '/^flags/{print $2}' /proc/$pid/fdinfo/"$fd"; done)
-nocloexec=$(for f in $open; do [ $((8#$f & 8#2000000)) -eq 0 ] && echo "$f"; done)
-[ -n "$open" ] && [ -z "$nocloexec" ]; ok $? "and are close-on-exec (flags $(echo $open))"
-wait "$pid"
-is "$?" 0 "that program ends normally"
+# Where the shim keeps its own: a running program's epoll and eventfd, with
+# every subsystem patched and with the socket subsystem (whose hooks close
+# and dup2 are) switched off.
+# placed DESC KIND-REGEX ENV... -- CMD...: CMD's descriptors of that kind,
+# seen from /proc once it printed "ready" (or after WAIT seconds), sit in
+# the upper half below the limit and are close-on-exec.
+placed() {
+    local desc=$1 kinds=$2 envs=() pid lim ours low open nocloexec
+    shift 2
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    rm -f "$T/out" # no "ready" of the last program's
+    env "${envs[@]}" LD_PRELOAD="$LIB" "$@" >"$T/out" 2>&1 &
+    pid=$!
+    STARTED+=($pid)
+    for _ in $(seq 200); do
+        grep -q '^ready' "$T/out" 2>/dev/null && break
+        ours=$(ls -l /proc/$pid/fd 2>/dev/null | grep -cE "$kinds")
+        [ "${WAIT_FOR:-}" = kinds ] && [ "$ours" -gt 0 ] && break
+        sleep 0.05
+    done
+    lim=$(awk '/Max open files/{print $4}' /proc/$pid/limits)
+    ours=$(ls -l /proc/$pid/fd | awk -v k="$kinds" '$NF ~ k {print $(NF-2)}' | sort -n | tr '\n' ' ')
+    low=$(for fd in $ours; do [ "$fd" -lt $((lim / 2)) ] && echo "$fd"; done)
+    open=$(for fd in $ours; do awk '/^flags/{print $2}' /proc/$pid/fdinfo/"$fd"; done)
+    nocloexec=$(for f in $open; do [ $((8#$f & 8#2000000)) -eq 0 ] && echo "$f"; done)
+    [ -n "$ours" ] && [ -z "$low" ] && [ -z "$nocloexec" ]
+    ok $? "$desc sit at high numbers, close-on-exec ($ours, limit $lim, flags $(echo $open))"
+    wait "$pid"
+    PLACED_RC=$?
+}
+hubfds='eventpoll|eventfd|timerfd|signalfd'
+placed "the shim's epoll and eventfd" "$hubfds" GEVENT_DUMP_SIGNAL=SIGUSR2 -- "$L/dump_me" 2
+is "$PLACED_RC" 0 "that program ends normally"
+placed "GEVENT_PATCH_SOCKET=0: the shim's epoll and eventfd" "$hubfds" \
+    GEVENT_PATCH_SOCKET=0 GEVENT_DUMP_SIGNAL=SIGUSR2 -- "$L/dump_me" 2
+# Without the socket and thread patches (native threads, blocking sockets,
+# every thread its own hub), closing everything leaves every hub working.
+for m in closefrom dup2; do
+    same_native_and_shim "GEVENT_PATCH_SOCKET=0 GEVENT_PATCH_THREAD=0: fd_closer $m as natively" \
+        env GEVENT_PATCH_SOCKET=0 GEVENT_PATCH_THREAD=0 timeout 120 "$L/fd_closer" "$m"
+done
+
+# The resolver's sockets (c-ares, GEVENT_RESOLVER=ares) are the shim's too:
+# high and close-on-exec while a lookup waits for a slow server, and a
+# program that closes everything between two lookups and takes the low
+# numbers back for its own sockets keeps them to itself.
+. "$(dirname "$0")/../dns.sh"
+dns_zone "$T/zone" 10
+dns_start "$T/dnsd.out" -d 2000 "$T/zone"
+dns_env
+WAIT_FOR=kinds placed "c-ares' sockets during a lookup" 'socket:' RES_OPTIONS="timeout:10 attempts:1" \
+    -- "$L/dns_many" 1
+is "$PLACED_RC" 0 "and the lookup is answered"
+dns_stop
+dns_start "$T/dnsd.out" "$T/zone"
+dns_env
+same_native_and_shim "dns_closer: lookups before and after closing everything; the program's sockets carry only their own bytes" \
+    timeout 60 "$L/dns_closer"
+dns_stop
