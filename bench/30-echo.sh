@@ -12,6 +12,7 @@
 #   bench/30-echo.sh [REPS]      (GP_ECHO_SIZES="100 1000 10000" to choose N,
 #                                 GP_ECHO_PIN=1 to pin client and server)
 cd "$(dirname "$0")/.." || exit 2
+. test/proc.sh # listening_port
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
 REPS=${1:-3}
 SIZES=${GP_ECHO_SIZES:-100 1000 10000}
@@ -37,8 +38,7 @@ run() {
     d) $PIN_S "$PY" bench/gevent_echo.py 0 "$n" >"$OUT/srv" 2>&1 & ;;
     esac
     sp=$!
-    for _ in $(seq 1 200); do grep -q listening "$OUT/srv" 2>/dev/null && break; sleep 0.02; done
-    port=$(awk '/listening/{print $3}' "$OUT/srv")
+    port=$(listening_port "$OUT/srv")
     if [ -n "$port" ]; then
         timeout 120 $PIN_C "$L/echo_client" "$port" "$n" "$r" >"$OUT/cli" 2>&1
     else

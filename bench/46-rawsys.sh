@@ -5,6 +5,7 @@
 # call costs, and the echo server's CPU time per message with it off and
 # on, side by side in this run. Nothing here asserts a time.
 cd "$(dirname "$0")/.." || exit 2
+. test/proc.sh # listening_port
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
 P=$PWD/$B/bench/rawsys_bench
 [ -x "$P" ] || { echo "46-rawsys: $P missing (make bench builds it)"; exit 1; }
@@ -26,8 +27,7 @@ echo_cost() {
     out=$(mktemp); tf=$(mktemp)
     ( TIMEFORMAT='%U %S'; { time env "$@" LD_PRELOAD="$LIB" "$L/echo_server" 0 200 >"$out" 2>/dev/null; } 2>"$tf" ) &
     srv=$!
-    for _ in $(seq 200); do grep -q listening "$out" && break; sleep 0.05; done
-    port=$(awk '/listening/{print $3}' "$out")
+    port=$(listening_port "$out")
     "$L/echo_client" "$port" 200 500 >/dev/null 2>&1
     wait "$srv"
     cpu=$(awk '{printf "%.0f", ($1 + $2) * 1e9 / 100000}' "$tf")

@@ -9,21 +9,14 @@ cd "$(dirname "$0")/.." || exit 2
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
 T=$(mktemp -d); trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
 awk 'BEGIN{for(i=0;i<1000;i++) printf "h%d.bulk.test A 198.18.%d.%d\n", i, int(i/256), i%256}' >"$T/zone"
+. test/proc.sh
 threads() { # CMD...: prints "lookups/s peak-threads result"
-    local t max=0 p
-    "$@" >"$T/out" 2>&1 & p=$!
-    while kill -0 $p 2>/dev/null; do
-        t=$(awk '/^Threads:/{print $2}' /proc/$p/status 2>/dev/null)
-        [ -n "$t" ] && [ "$t" -gt "$max" ] && max=$t
-        sleep 0.01
-    done
-    wait $p
-    echo "$(sed -n 's/.* \([0-9]*\) lookups\/s$/\1/p' "$T/out") $max $(cut -d' ' -f1-2 "$T/out")"
+    SAMPLE_S=0.01 sampled "$T/out" "$@"
+    echo "$(sed -n 's/.* \([0-9]*\) lookups\/s$/\1/p' "$T/out") $MAXTHREADS $(cut -d' ' -f1-2 "$T/out")"
 }
 for delay in 0 50; do
     "$PWD/$B/tools/dnsd" -d $delay "$T/zone" >"$T/dnsd" 2>&1 & pid=$!
-    for _ in $(seq 100); do grep -q listening "$T/dnsd" && break; sleep 0.05; done
-    port=$(awk '{print $2}' "$T/dnsd")
+    port=$(listening_port "$T/dnsd" 2)
     export DNS_TEST_NS=127.0.0.1:$port GEVENT_RESOLVER_NAMESERVERS=127.0.0.1:$port
     echo "== dns: 1,000 threads each resolve a different name, server answers after $delay ms =="
     printf '%-22s %12s %10s   %s\n' "" "lookups/s" "threads" "result"

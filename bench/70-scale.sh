@@ -3,17 +3,10 @@
 # 1,000,000 threads created and joined in batches, natively and under the shim.
 cd "$(dirname "$0")/.." || exit 2
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
+. test/proc.sh
 measure() { # prints: threads peak_rss_mib seconds ; command output to $OUT
-    local t0 t1 pid th hwm max=0 peak=0
-    t0=$(date +%s.%N); "$@" >"$OUT" 2>&1 & pid=$!
-    while kill -0 $pid 2>/dev/null; do
-        th=$(awk '/^Threads:/{print $2}' /proc/$pid/status 2>/dev/null)
-        hwm=$(awk '/^VmHWM:/{print $2}' /proc/$pid/status 2>/dev/null)
-        [ -n "$th" ] && [ "$th" -gt "$max" ] && max=$th
-        [ -n "$hwm" ] && [ "$hwm" -gt "$peak" ] && peak=$hwm
-        sleep 0.05
-    done; wait $pid; t1=$(date +%s.%N)
-    awk -v a="$max" -v k="$peak" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%d %.0f %.2f\n", a, k/1024, t1-t0}'
+    SAMPLE_S=0.05 sampled "$OUT" "$@"
+    awk -v a="$MAXTHREADS" -v k="$PEAKRSS_KB" -v t="$ELAPSED" 'BEGIN{printf "%d %.0f %.2f\n", a, k/1024, t}'
 }
 OUT=$(mktemp)
 echo "== scale: 100,000 threads, 64 KiB stacks, each sleeps 2 s (test/legacy/sleepers.c) =="

@@ -10,27 +10,22 @@ cd "$(dirname "$0")/.." || exit 2
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
 N=10000
 ulimit -n $((N + 1000)) 2>/dev/null
+. test/proc.sh
 hwm() { # hwm CMD...: peak RSS in KiB of CMD
-    "$@" >/dev/null 2>&1 & local pid=$! peak=0 k
-    while kill -0 $pid 2>/dev/null; do
-        k=$(awk '/^VmHWM:/{print $2}' /proc/$pid/status 2>/dev/null)
-        [ -n "$k" ] && [ "$k" -gt "$peak" ] && peak=$k
-        sleep 0.05
-    done
-    wait $pid; echo "$peak"
+    SAMPLE_S=0.05 sampled /dev/null "$@"
+    echo "$PEAKRSS_KB"
 }
 conn_kib() { # conn_kib [env...]: RSS growth in KiB of the server holding N idle conns
     local out; out=$(mktemp)
     "$@" "$L/echo_server" 0 "$N" >"$out" 2>&1 & local sp=$!
-    for i in $(seq 1 200); do grep -q listening "$out" && break; sleep 0.05; done
+    local port; port=$(listening_port "$out")
     sleep 0.2
-    local base; base=$(awk '/^VmRSS:/{print $2}' /proc/$sp/status)
-    local port; port=$(awk '/listening/{print $3}' "$out")
+    local base; base=$(proc_status "$sp" VmRSS)
     coproc HC { timeout 120 "$L/hold_client" "$port" "$N" 1500; }
     local line; read -r line <&"${HC[0]}"
     sleep 0.3
-    local held; held=$(awk '/^VmRSS:/{print $2}' /proc/$sp/status)
-    local th; th=$(awk '/^Threads:/{print $2}' /proc/$sp/status)
+    local held; held=$(proc_status "$sp" VmRSS)
+    local th; th=$(proc_status "$sp" Threads)
     wait "$HC_PID" 2>/dev/null
     wait $sp 2>/dev/null
     rm -f "$out"

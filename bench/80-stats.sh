@@ -6,6 +6,7 @@
 #             worst case, nothing but switches)
 #   churn:    threads created and joined in batches
 cd "$(dirname "$0")/.." || exit 2
+. test/proc.sh # listening_port
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
 best() { # best of 5 wall times, in seconds
     local b="" t
@@ -37,8 +38,7 @@ echo_once() { # echo_once STATS: msgs/s of one run
     out=$(mktemp)
     GEVENT_STATS=$1 LD_PRELOAD="$LIB" "$L/echo_server" 0 1000 >"$out" 2>/dev/null &
     sp=$!
-    for i in $(seq 1 200); do grep -q listening "$out" && break; sleep 0.02; done
-    port=$(awk '/listening/{print $3}' "$out")
+    port=$(listening_port "$out")
     r=$(timeout 60 "$L/echo_client" "$port" 1000 50 | awk '{print $(NF-1)}')
     wait $sp 2>/dev/null
     rm -f "$out"

@@ -3,6 +3,7 @@
 # preemption cost, and what preemption buys, measured side by side in this
 # run. Nothing here asserts a time.
 cd "$(dirname "$0")/.." || exit 2
+. test/proc.sh # listening_port
 B=${GP_BUILD:-build}; LIB=$PWD/$B/libgevent_patch.so; L=$PWD/$B/legacy
 P=$PWD/$B/bench/nready_bench; S=$PWD/$B/bench/sync_bench
 [ -x "$P" ] || { echo "85-starve: $P missing (make bench builds it)"; exit 1; }
@@ -25,8 +26,7 @@ echo_cost() { # prints "CPU_NS_PER_MSG MSGS_PER_S" for test/legacy/echo_server u
     out=$(mktemp); tf=$(mktemp)
     ( TIMEFORMAT='%U %S'; { time env "$@" LD_PRELOAD="$LIB" "$L/echo_server" 0 200 >"$out" 2>/dev/null; } 2>"$tf" ) &
     srv=$!
-    for _ in $(seq 200); do grep -q listening "$out" && break; sleep 0.05; done
-    port=$(awk '/listening/{print $3}' "$out")
+    port=$(listening_port "$out")
     rate=$("$L/echo_client" "$port" 200 500 2>&1 | grep -o '[0-9.]* msgs/s' | awk '{print $1}')
     wait "$srv"
     cpu=$(awk '{printf "%.0f", ($1 + $2) * 1e9 / 100000}' "$tf")

@@ -42,8 +42,7 @@ dns_start() {
     local out=$1; shift
     start "$DNSD" "$@" >"$out" 2>&1
     DNS_PID=${STARTED[-1]}
-    for _ in $(seq 1 100); do grep -q '^listening' "$out" 2>/dev/null && break; sleep 0.05; done
-    DNS_PORT=$(awk '/^listening/{print $2}' "$out")
+    DNS_PORT=$(listening_port "$out" 2)
 }
 
 dns_stop() { kill "$DNS_PID" 2>/dev/null; wait "$DNS_PID" 2>/dev/null; return 0; }

@@ -54,32 +54,8 @@ release_lib() {
 start() { "$@" & STARTED+=($!); }
 kill_started() { for p in "${STARTED[@]}"; do kill "$p" 2>/dev/null; done; }
 
-# sampled OUT CMD...: runs CMD with stdout+stderr to OUT, sampling its
-# /proc status; sets RC, MAXTHREADS, PEAKRSS_KB (VmHWM), ELAPSED (seconds).
-sampled() {
-    local out=$1; shift
-    local t0 t1 th hwm
-    # `shim` is a function: in the background it would be a bash subshell,
-    # and /proc would show the subshell, not the program.
-    if [ "$1" = shim ]; then shift; set -- env LD_PRELOAD="$LIB" "$@"; fi
-    t0=$(date +%s.%N)
-    "$@" >"$out" 2>&1 &
-    local pid=$!
-    MAXTHREADS=0 PEAKRSS_KB=0
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ -r /proc/$pid/status ]; then
-            th=$(awk '/^Threads:/{print $2}' /proc/$pid/status 2>/dev/null)
-            hwm=$(awk '/^VmHWM:/{print $2}' /proc/$pid/status 2>/dev/null)
-            [ -n "$th" ] && [ "$th" -gt "$MAXTHREADS" ] && MAXTHREADS=$th
-            [ -n "$hwm" ] && [ "$hwm" -gt "$PEAKRSS_KB" ] && PEAKRSS_KB=$hwm
-        fi
-        sleep 0.02
-    done
-    wait "$pid"
-    RC=$?
-    t1=$(date +%s.%N)
-    ELAPSED=$(awk "BEGIN{print $t1-$t0}")
-}
+# sampled, proc_status, listening_port: shared with the benches
+. "$PWD/test/proc.sh"
 
 # echo_serve N R [WRAPPER...]: runs WRAPPER... test/legacy/echo_server
 # (stdout to $T/srv, stderr to $T/srv.err; it exits after N connections),
@@ -91,8 +67,7 @@ echo_serve() {
     "$@" "$L/echo_server" 0 "$n" >"$T/srv" 2>"$T/srv.err" &
     local sp=$!
     STARTED+=("$sp")
-    for _ in $(seq 1 400); do grep -q listening "$T/srv" 2>/dev/null && break; sleep 0.05; done
-    CLIENT=$(timeout 120 "$L/echo_client" "$(awk '/listening/{print $3}' "$T/srv")" "$n" "$r" 2>&1)
+    CLIENT=$(timeout 120 "$L/echo_client" "$(listening_port "$T/srv")" "$n" "$r" 2>&1)
     wait "$sp"
     SRC=$?
 }

@@ -12,8 +12,7 @@ echo_run() {
     local n=$1 r=$2 pre=${3:-}
     rm -f "$T/srv" "$T/cli"
     (
-        for i in $(seq 1 200); do grep -q listening "$T/srv" 2>/dev/null && break; sleep 0.05; done
-        port=$(awk '/listening/{print $3}' "$T/srv")
+        port=$(listening_port "$T/srv")
         timeout 300 "$L/echo_client" "$port" "$n" "$r" >"$T/cli" 2>&1
     ) &
     local cp=$!

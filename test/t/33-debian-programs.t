@@ -119,7 +119,7 @@ wait "$SP" 2>/dev/null
 # all patched: its request threads are greenlets (Python's locks wait in
 # sem_clockwait, a hooked call)
 if serve shim && [ "$(fetch8)" = 1 ]; then
-    th=$(awk '/^Threads:/{print $2}' /proc/$SP/status 2>/dev/null)
+    th=$(proc_status "$SP" Threads)
     ok $([ -n "$th" ] && [ "$th" -le 2 ]; echo $?) \
         "python3 -m http.server fully under the shim serves 8 concurrent fetches on ${th:-?} OS thread(s)"
 else
