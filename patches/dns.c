@@ -53,69 +53,24 @@ static int mode(void)
  * them from glibc's (several hubs may use it: a spin lock). */
 static struct {
     int lock;
-    struct addrinfo **v;
-    size_t cap, n;
-} ours GP_FORK_DATA;
+    gp_pset set;
+} ours GP_FORK_DATA = {0, {.key_off = GP_PSET_SELF}};
 
 #define ours_lock()   rsv_lock(&ours.lock)
 #define ours_unlock() rsv_unlock(&ours.lock)
 
-static size_t ours_slot(struct addrinfo *p, size_t cap)
-{
-    return ((uintptr_t)p * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
-}
-
 static int ours_add(struct addrinfo *p)
 {
     ours_lock();
-    if ((ours.n + 1) * 2 > ours.cap) {
-        size_t cap = ours.cap ? ours.cap * 2 : 64;
-        struct addrinfo **v = calloc(cap, sizeof *v);
-        if (!v) {
-            ours_unlock();
-            return -1;
-        }
-        for (size_t i = 0; i < ours.cap; i++)
-            if (ours.v[i]) {
-                size_t j = ours_slot(ours.v[i], cap);
-                while (v[j]) j = (j + 1) & (cap - 1);
-                v[j] = ours.v[i];
-            }
-        free(ours.v);
-        ours.v = v;
-        ours.cap = cap;
-    }
-    size_t i = ours_slot(p, ours.cap);
-    while (ours.v[i]) i = (i + 1) & (ours.cap - 1);
-    ours.v[i] = p;
-    ours.n++;
+    int r = gp_pset_add(&ours.set, p);
     ours_unlock();
-    return 0;
+    return r ? -1 : 0;
 }
 
 static int ours_remove(struct addrinfo *p)
 {
-    int found = 0;
     ours_lock();
-    if (ours.cap) {
-        size_t i = ours_slot(p, ours.cap);
-        for (; ours.v[i]; i = (i + 1) & (ours.cap - 1))
-            if (ours.v[i] == p) {
-                found = 1;
-                break;
-            }
-        if (found) {
-            ours.v[i] = NULL;
-            ours.n--;
-            for (size_t j = (i + 1) & (ours.cap - 1); ours.v[j]; j = (j + 1) & (ours.cap - 1)) {
-                struct addrinfo *e = ours.v[j];
-                ours.v[j] = NULL;
-                size_t k = ours_slot(e, ours.cap);
-                while (ours.v[k]) k = (k + 1) & (ours.cap - 1);
-                ours.v[k] = e;
-            }
-        }
-    }
+    int found = gp_pset_del(&ours.set, p);
     ours_unlock();
     return found;
 }

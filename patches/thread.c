@@ -18,64 +18,25 @@
 
 /* ---- the registry: pthread_t -> record ------------------------------------ */
 
-/* Open addressing, linear probing; a pthread_t is never 0. Lets us tell our
- * greenlets from native threads, and answer ESRCH for unknown ids instead
- * of dereferencing them. */
-static struct gth **reg;
-static size_t reg_cap, reg_n;
-
-static size_t reg_slot(pthread_t t)
-{
-    size_t h = (size_t)t * 0x9e3779b97f4a7c15ull;
-    return (h >> 17) & (reg_cap - 1);
-}
+/* Records by pthread_t (a pthread_t is never 0): lets us tell our greenlets
+ * from native threads, and answer ESRCH for unknown ids instead of
+ * dereferencing them. */
+static gp_pset reg = {.key_off = offsetof(struct gth, self)};
+_Static_assert(sizeof(pthread_t) == sizeof(uintptr_t), "pthread_t is the key");
 
 struct gth *gth_find(pthread_t t)
 {
-    if (!reg_cap) return NULL;
-    for (size_t i = reg_slot(t);; i = (i + 1) & (reg_cap - 1)) {
-        if (!reg[i]) return NULL;
-        if (reg[i]->self == t) return reg[i];
-    }
+    return gp_pset_find(&reg, (uintptr_t)t);
 }
 
 static int reg_insert(struct gth *th)
 {
-    if ((reg_n + 1) * 2 > reg_cap) {
-        size_t oldcap = reg_cap, cap = reg_cap ? reg_cap * 2 : 64;
-        struct gth **old = reg, **t = calloc(cap, sizeof *t);
-        if (!t) return ENOMEM;
-        reg = t;
-        reg_cap = cap;
-        for (size_t i = 0; i < oldcap; i++)
-            if (old[i]) {
-                size_t j = reg_slot(old[i]->self);
-                while (reg[j]) j = (j + 1) & (cap - 1);
-                reg[j] = old[i];
-            }
-        free(old);
-    }
-    size_t i = reg_slot(th->self);
-    while (reg[i]) i = (i + 1) & (reg_cap - 1);
-    reg[i] = th;
-    reg_n++;
-    return 0;
+    return gp_pset_add(&reg, th);
 }
 
 static void reg_remove(struct gth *th)
 {
-    size_t i = reg_slot(th->self);
-    while (reg[i] != th) i = (i + 1) & (reg_cap - 1);
-    reg[i] = NULL;
-    reg_n--;
-    /* Re-place the rest of the cluster so lookups never stop early. */
-    for (size_t j = (i + 1) & (reg_cap - 1); reg[j]; j = (j + 1) & (reg_cap - 1)) {
-        struct gth *e = reg[j];
-        reg[j] = NULL;
-        size_t k = reg_slot(e->self);
-        while (reg[k]) k = (k + 1) & (reg_cap - 1);
-        reg[k] = e;
-    }
+    gp_pset_del(&reg, th);
 }
 
 /* ---- identity ------------------------------------------------------------- */

@@ -1,10 +1,11 @@
 /* The small helpers the layers share, written once: an intrusive list, a
- * backoff, a spin lock and the "where is this address" formatter the dump and
+ * pointer hash set, a backoff, a spin lock and the "where is this address" formatter the dump and
  * GEVENT_STATS print. */
 #ifndef GP_BASE_UTIL_H
 #define GP_BASE_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One intrusive doubly linked list: the node lives inside its owner (often
  * a waiter on the waiting greenlet's own stack, so no allocation), the list
@@ -41,6 +42,24 @@ static inline long long gp_backoff_next(gp_backoff *b)
     b->ns = ns > b->max / 2 ? b->max : ns * 2;
     return ns;
 }
+
+/* One pointer hash set (pset.c): non-NULL pointers, each found by a key,
+ * the pointer itself (key_off -1) or a uintptr_t-sized member of what it
+ * points to (key_off = its offsetof). Empty when zeroed but for key_off;
+ * not locked (the owner's lock, if several threads use it). */
+typedef struct gp_pset {
+    void **v;
+    size_t cap, n;
+    long key_off;
+} gp_pset;
+#define GP_PSET_SELF -1L
+static inline uintptr_t gp_pset_key(long off, const void *p)
+{
+    return off < 0 ? (uintptr_t)p : *(const uintptr_t *)(const void *)((const char *)p + off);
+}
+int gp_pset_add(gp_pset *s, void *p);                /* 0, or ENOMEM */
+void *gp_pset_find(const gp_pset *s, uintptr_t key); /* the element with key, or NULL */
+int gp_pset_del(gp_pset *s, const void *p);          /* 1 if p was there */
 
 /* The structure of type T whose member m is at p. */
 #define gp_owner(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
