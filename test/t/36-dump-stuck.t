@@ -13,7 +13,9 @@ wait_for() { # FILE REGEX COUNT: up to 10 s for COUNT matching lines
     done
     return 1
 }
-GEVENT_DUMP_SIGNAL=SIGUSR2 LD_PRELOAD=$LIB "$L/dump_me" 2 spin >"$T/out" 2>"$T/err" &
+# the spinner spins 5 s: three requests and their checks fit in that even on
+# a loaded machine
+GEVENT_DUMP_SIGNAL=SIGUSR2 LD_PRELOAD=$LIB "$L/dump_me" 5 spin >"$T/out" 2>"$T/err" &
 pid=$!
 STARTED+=($pid)
 wait_for "$T/out" "^ready" 1
