@@ -100,16 +100,13 @@ void hub_remote_wait(hub_remote *r)
 
 int hub_remote_wait_intr(hub_remote *r, void (*kick)(void *), void *arg)
 {
-    gl_t *self = hub_tls.cur;
     struct hub *h = r->hub;
     int code = 0;
     h->wakers++;
     while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
-        self->wkind = HUB_W_OTHER;
-        self->wsince = hub_now_ns(CLOCK_MONOTONIC);
         /* once kicked, again every 10 ms: the other thread may have been
          * about to start its wait when the first kick came */
-        int c = gl_park(code ? hub_after_ns(10000000) : hub_never());
+        int c = hub_park_as(HUB_W_OTHER, 0, code ? hub_after_ns(10000000) : hub_never());
         if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) break;
         if ((c == EINTR || c == ECANCELED) && !code) code = c;
         if (code && (c == EINTR || c == ECANCELED || c == ETIMEDOUT)) kick(arg);
