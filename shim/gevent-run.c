@@ -372,6 +372,47 @@ static int check_raw(void)
     return n;
 }
 
+/* Does the ELF file at path have thread-local storage (a PT_TLS segment)? */
+static int has_tls(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), tls = 0;
+    Elf64_Ehdr eh;
+    if (fd < 0) return 0;
+    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && eh.e_ident[EI_CLASS] == ELFCLASS64)
+        for (int i = 0; i < eh.e_phnum && !tls; i++) {
+            Elf64_Phdr ph;
+            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
+                (ssize_t)sizeof ph)
+                break;
+            tls = ph.p_type == PT_TLS && ph.p_memsz > 0;
+        }
+    close(fd);
+    return tls;
+}
+
+/* How thread-local storage will be handled (hub/tcb.c decides the same at
+ * start-up, GEVENT_TLS=auto): per greenlet when a module the program uses,
+ * other than libc's, the loader's and the shim's own, has TLS. */
+static void check_tls(void)
+{
+    static const char *const neutral[] = {"libc.so",         "ld-linux",      "libm.so",
+                                          "libdl.so",        "libpthread.so", "librt.so",
+                                          "libgevent_patch", "libev.so",      "libcares.so"};
+    const char *tls = NULL;
+    for (int i = 0; i < nobjs && !tls; i++) {
+        int skip = 0;
+        for (size_t k = 0; k < sizeof neutral / sizeof *neutral; k++)
+            skip |= strncmp(objs[i].name, neutral[k], strlen(neutral[k])) == 0;
+        if (!skip && has_tls(objs[i].path)) tls = objs[i].name;
+    }
+    if (tls)
+        printf("thread-local storage: per greenlet (%s has thread-local storage)\n", tls);
+    else
+        printf("thread-local storage: one block per OS thread (no module but libc's has "
+               "thread-local storage; a preloaded or dlopen'ed one with TLS turns it per "
+               "greenlet)\n");
+}
+
 static int check(const char *lib, const char *prog)
 {
     char path[PATH_MAX];
@@ -468,6 +509,7 @@ static int check(const char *lib, const char *prog)
         }
     }
     nmaybe += check_raw();
+    check_tls();
     printf("summary: %d covered, %d in the table but off, %d blocking call(s) not covered, "
            "%d that may block\n",
            ncov, noff, nblock, nmaybe);

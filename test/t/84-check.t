@@ -2,7 +2,7 @@
 # gevent-run --check PROGRAM: the blocking calls a binary and its libraries
 # import, compared with what binutils (nm -D) and ldd say independently.
 . "$(dirname "$0")/../lib.sh"
-plan 22
+plan 24
 # Known blocking calls the shim does not cover (a subset of gevent-run's list).
 BLOCKING="epoll_pwait2 tcdrain
 thrd_join mtx_lock cnd_wait"
@@ -95,3 +95,9 @@ done
 is "$why_less" "" "curl, socat, ssh, python3 and every test program: no BLOCKING line, each maybe line with its reason and who"
 like "$("$RUN" --check "$L/raw_syscalls")" $'\n''  maybe +\(raw system calls\) +read, io_uring_enter' \
     "a program making raw system calls: listed as may block, by name"
+# Issue 11: how thread-local storage will be handled, and why (the same
+# decision GEVENT_REPORT=1 shows at run time).
+like "$("$RUN" --check "$L/tls_threads")" $'\n''thread-local storage: per greenlet \(tls_threads has thread-local storage\)' \
+    "--check: a program with TLS of its own: per greenlet, and why"
+like "$("$RUN" --check "$L/sleepers")" $'\n''thread-local storage: one block per OS thread \(no module but libc' \
+    "--check: a plain C program: one block per OS thread, and why"
