@@ -164,7 +164,7 @@ void gp_init_signal(void)
     gp_sig_init();
     gp_intr_init();
     struct sigaction cur, probe;
-    if (REAL(sigaction)(SIGCHLD, NULL, &cur) != 0) return;
+    if (gp_sig_view(SIGCHLD, &cur) != 0) return;
     prog = cur; /* SIG_DFL, or SIG_IGN inherited across exec */
     if (apply() != 0) return;
     /* learn what glibc adds to sa_flags, so the view reads back as natively */

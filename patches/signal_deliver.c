@@ -171,6 +171,18 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
     gp_sig_call(&p, sig, si, uc);
 }
 
+int gp_sig_view(int sig, struct sigaction *out)
+{
+    /* glibc copies its whole sigset_t (128 bytes) from a kernel_sigaction
+     * of which the kernel wrote the first 8 (its sigset): the rest is its
+     * stack's garbage, which a copy-out would hand to the program; and
+     * it sets the fields one by one (the padding after sa_flags) */
+    memset(out, 0, sizeof *out);
+    if (REAL(sigaction)(sig, NULL, out) != 0) return -1;
+    memset((char *)&out->sa_mask + sizeof(uint64_t), 0, sizeof out->sa_mask - sizeof(uint64_t));
+    return 0;
+}
+
 int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
     struct sigaction a;
@@ -185,7 +197,7 @@ int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
     int had = shared || (managed & BIT(sig)) != 0;
     if (had)
         was = prog[sig];
-    else if (REAL(sigaction)(sig, NULL, &was) != 0)
+    else if (gp_sig_view(sig, &was) != 0)
         return -1;
     if (old && gp_copy_out(old, &was, sizeof was)) {
         errno = EFAULT;

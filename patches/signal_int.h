@@ -11,6 +11,9 @@
 int gp_sig_handles(int sig);
 /* sigaction for such a signal: the program's view, our trampoline. */
 int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old);
+/* The kernel's disposition of sig (the original sigaction), every byte
+ * defined: what the shim keeps or hands back as the program's view. */
+int gp_sig_view(int sig, struct sigaction *out);
 /* In a handler: 1 (and si handed to the hub) when the signal landed where
  * no program thread takes it (the hub, or a greenlet that blocks it). */
 int gp_sig_elsewhere(int sig, const siginfo_t *si);
