@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <sys/single_threaded.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -436,6 +438,16 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
         pthread_attr_getschedparam(attr, &sp);
         th->sched_prio = sp.sched_priority;
     }
+    if (th->inherit == PTHREAD_EXPLICIT_SCHED) {
+        th->sched_set = 1;
+    } else {
+        struct gth *self = gth_self();
+        if (self && self->sched_set) {
+            th->sched_set = 1;
+            th->sched_policy = self->sched_policy;
+            th->sched_prio = self->sched_prio;
+        }
+    }
     /* A new thread inherits its creator's cancellation type and state
      * only in part: POSIX starts it enabled and deferred. Its signals
      * pending with pthread_kill start empty, as natively. */
@@ -635,6 +647,70 @@ int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
     pthread_attr_setschedpolicy(attr, th->sched_policy);
     pthread_attr_setschedparam(attr, &sp);
     return 0;
+}
+
+/* A greenlet's scheduling policy and priority are what it was given (at
+ * creation with PTHREAD_EXPLICIT_SCHED, or since by pthread_setschedparam):
+ * reported back, never applied, since it runs on the hub's OS thread with
+ * every other greenlet (README, Limits). Checked as the kernel would:
+ * EINVAL for a policy or priority out of range, EPERM for a real-time one
+ * the process may not have. The main thread's stay the OS thread's. */
+static int sched_check(int policy, int prio)
+{
+    int lo = sched_get_priority_min(policy), hi = sched_get_priority_max(policy);
+    if (lo < 0 || hi < 0 || prio < lo || prio > hi) return EINVAL;
+    if (prio > 0 && geteuid() != 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_RTPRIO, &rl) != 0 ||
+            (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)prio))
+            return EPERM;
+    }
+    return 0;
+}
+
+static int sched_get(struct gth *th, int *policy, struct sched_param *param)
+{
+    if (!th->sched_set) /* as its OS thread, which it inherited from */
+        return REAL(pthread_getschedparam)(REAL(pthread_self)(), policy, param);
+    *policy = th->sched_policy;
+    memset(param, 0, sizeof *param);
+    param->sched_priority = th->sched_prio;
+    return 0;
+}
+
+static int sched_set(struct gth *th, int policy, int prio)
+{
+    int r = sched_check(policy, prio);
+    if (r) return r;
+    th->sched_policy = policy;
+    th->sched_prio = prio;
+    th->sched_set = 1;
+    return 0;
+}
+
+int pthread_getschedparam(pthread_t t, int *restrict policy, struct sched_param *restrict param)
+{
+    struct gth *th = gp_enter(GP_SYM_pthread_getschedparam) ? gth_find(t) : NULL;
+    if (!th || th->is_main) return REAL(pthread_getschedparam)(t, policy, param);
+    return th->gl ? sched_get(th, policy, param) : ESRCH;
+}
+
+int pthread_setschedparam(pthread_t t, int policy, const struct sched_param *param)
+{
+    struct gth *th = gp_enter(GP_SYM_pthread_setschedparam) ? gth_find(t) : NULL;
+    if (!th || th->is_main) return REAL(pthread_setschedparam)(t, policy, param);
+    return th->gl ? sched_set(th, policy, param->sched_priority) : ESRCH;
+}
+
+int pthread_setschedprio(pthread_t t, int prio)
+{
+    struct gth *th = gp_enter(GP_SYM_pthread_setschedprio) ? gth_find(t) : NULL;
+    if (!th || th->is_main) return REAL(pthread_setschedprio)(t, prio);
+    if (!th->gl) return ESRCH;
+    int policy;
+    struct sched_param sp;
+    int r = sched_get(th, &policy, &sp);
+    return r ? r : sched_set(th, policy, prio);
 }
 
 #define NAME_MAX_LEN 16 /* TASK_COMM_LEN, with the NUL */

@@ -51,9 +51,13 @@ struct gth {
     void **robust;
     unsigned nrobust, caprobust;
 
-    /* attributes it was created with, for pthread_getattr_np */
+    /* attributes it was created with, for pthread_getattr_np; the policy
+     * and priority as pthread_setschedparam left them (sched_set: given
+     * explicitly, or inherited from a creator that had them; else the OS
+     * thread's) */
     size_t guardsize;
     int sched_policy, sched_prio, inherit, scope;
+    unsigned char sched_set;
 };
 
 /* The calling greenlet's record (created for a main greenlet on demand);
