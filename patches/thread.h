@@ -102,20 +102,22 @@ int gth_deliver(struct gth *th);
 void gth_futex_init(void);
 void gth_timer_init(void); /* thread_timer.c */
 
+int gth_os_tid(void); /* the calling OS thread's kernel tid */
+
 /* Owner ids written into lock words: greenlet ids (>= 1<<22) for greenlets,
  * the kernel tid for main greenlets (as glibc writes), so a native thread
  * using glibc's own code on the same mutex sees a consistent owner. */
 static inline int gth_owner_id(void)
 {
     gl_t *g = hub_tls.cur;
-    return (int)(g ? g : gl_self())->id;
+    if (!g) g = gl_self();
+    return g ? (int)g->id : gth_os_tid(); /* no hub (no memory left for it): as a main greenlet */
 }
 
 /* Owner ids are unique within a process only (a forked child goes on with
  * its parent's ids, and both go on counting): an object shared between
  * processes records its owner's pid next to the id. */
 pid_t gth_pid(void);
-int gth_os_tid(void);       /* the calling OS thread's kernel tid */
 void gth_thread_init(void); /* thread.c's part of the set-up */
 
 /* Does the owner id belong to a greenlet of this OS thread's hub, i.e. one
