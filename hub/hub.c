@@ -16,6 +16,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,6 +514,16 @@ static void hub_reap(struct hub *h)
     }
 }
 
+/* alarm or setitimer(ITIMER_REAL) will send SIGALRM: something can still
+ * happen (its handler, or the end of the process), as with a program that
+ * deadlocks on purpose and has an alarm get it out. */
+static int alarm_armed(void)
+{
+    struct itimerval it;
+    return gp_syscall(SYS_getitimer, ITIMER_REAL, &it) == 0 &&
+           (it.it_value.tv_sec || it.it_value.tv_usec);
+}
+
 static void hub_main(void *arg)
 {
     struct hub *h = arg;
@@ -525,7 +536,7 @@ static void hub_main(void *arg)
             if (h->pq_head) { /* only preempted ones: look for I/O, never block */
                 ev_run(h->loop, EVRUN_NOWAIT);
             } else {
-                if (h->wakers == 0 && h->nparked > 0) hub_would_block_forever();
+                if (h->wakers == 0 && h->nparked > 0 && !alarm_armed()) hub_would_block_forever();
                 __atomic_store_n(&h->in_loop, 1, __ATOMIC_RELAXED);
                 ev_run(h->loop, EVRUN_ONCE);
                 __atomic_store_n(&h->in_loop, 0, __ATOMIC_RELAXED);
