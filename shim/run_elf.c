@@ -68,25 +68,36 @@ void elf_add_system_dirs(void)
     for (size_t i = 0; i < sizeof std / sizeof std[0]; i++) add_dir(std[i]);
 }
 
+/* The whole file mapped read-only if it is a 64-bit ELF object (at least a
+ * header long), NULL otherwise; the caller unmaps *sz bytes. */
+static unsigned char *elf_map(const char *path, size_t *sz)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    unsigned char *m = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(Elf64_Ehdr))
+        m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return NULL;
+    *sz = (size_t)st.st_size;
+    if (memcmp(m, ELFMAG, SELFMAG) != 0 || m[EI_CLASS] != ELFCLASS64) {
+        munmap(m, *sz);
+        return NULL;
+    }
+    return m;
+}
+
 /* Reads one ELF object's dynamic section and symbol table: its undefined
  * (imported) function symbols and its DT_NEEDED names. */
 int elf_scan(const char *path, const char *objname, int machine_want, int *machine_out,
              char ***needed, int *nneeded, void (*import)(const char *sym, const char *objname))
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
-        close(fd);
-        return -1;
-    }
-    size_t sz = (size_t)st.st_size;
-    unsigned char *m = mmap(NULL, sz, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) return -1;
+    size_t sz;
+    unsigned char *m = elf_map(path, &sz);
+    if (!m) return -1;
     int rc = -1;
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64) goto out;
     if (machine_want && eh->e_machine != machine_want) goto out;
     if (machine_out) *machine_out = eh->e_machine;
     if (eh->e_shoff == 0 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > sz) goto out;
@@ -142,21 +153,13 @@ out:
  * instruction is counted too, which the mov before it makes rare. */
 int elf_raw_syscalls(const char *path, long *nrs, int max, int *nnrs, int *wrappers)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC), total = 0;
+    int total = 0;
+    size_t sz;
     *nnrs = *wrappers = 0;
-    if (fd < 0) return -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
-        close(fd);
-        return -1;
-    }
-    size_t sz = (size_t)st.st_size;
-    unsigned char *m = mmap(NULL, sz, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) return -1;
+    unsigned char *m = elf_map(path, &sz);
+    if (!m) return -1;
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh->e_machine != EM_X86_64 || eh->e_shoff == 0 ||
+    if (eh->e_machine != EM_X86_64 || eh->e_shoff == 0 ||
         eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > sz) {
         munmap(m, sz);
         return -1;

@@ -20,30 +20,25 @@ judge() { # judge GOT_WALL GOT_BEYOND_RUNQ BOUND DESC
     else fail "$4"; fi
 }
 
-# A volatile-flag loop with no calls beside a thread ticking every 10 ms.
-nat=$("$L/hog" spin 300 2>"$T/sn.err")
-nlate=$(awk '/^lateness/{print $2}' "$T/sn.err")
-GEVENT_STATS=1 GEVENT_PREEMPT=$S LD_PRELOAD=$LIB timeout 60 "$L/hog" spin 300 >"$T/s.out" 2>"$T/s.err"; rc=$?
-is "$rc/$(cat "$T/s.out")" "0/$nat" "for (;;) if (stop) break; beside a ticker: it ends, as natively (status $rc)"
-late=$(awk '/^lateness/{print $2}' "$T/s.err")
-diag "native: $(tr '\n' ' ' <"$T/sn.err")"
-diag "shim:   $(grep -E '^(lateness|beyond_runq)|monitor:' "$T/s.err" | tr '\n' ' ')"
-bound=$(awk -v s=$S -v n="${nlate:-0}" 'BEGIN{print 3 * s + n}')
-judge "$late" "$(awk '/^beyond_runq/{print $2}' "$T/s.err")" "$bound" \
-    "the ticker is late by at most 3 slices, wall clock ($late ms; slice $S ms, native $nlate ms)"
-like "$(cat "$T/s.err")" "preemptions [1-9][0-9]* \(at a patched call [0-9]+, by signal [1-9]" "the loop was preempted by the signal (GEVENT_STATS)"
-
-# The same with the main thread as the spinner: main is preemptible too.
-nat=$("$L/hog" mainspin 300 2>"$T/mn.err")
-nlate=$(awk '/^lateness/{print $2}' "$T/mn.err")
-GEVENT_STATS=1 GEVENT_PREEMPT=$S LD_PRELOAD=$LIB timeout 60 "$L/hog" mainspin 300 >"$T/m.out" 2>"$T/m.err"; rc=$?
-is "$rc/$(cat "$T/m.out")" "0/$nat" "the main thread in for (;;) if (stop) break; beside a ticker: it ends, as natively (status $rc)"
-late=$(awk '/^lateness/{print $2}' "$T/m.err")
-diag "native: $(tr '\n' ' ' <"$T/mn.err")"
-diag "shim:   $(grep -E '^(lateness|beyond_runq)|monitor:' "$T/m.err" | tr '\n' ' ')"
-bound=$(awk -v s=$S -v n="${nlate:-0}" 'BEGIN{print 3 * s + n}')
-judge "$late" "$(awk '/^beyond_runq/{print $2}' "$T/m.err")" "$bound" \
-    "main spinning: the ticker is late by at most 3 slices, wall clock ($late ms; slice $S ms, native $nlate ms)"
+# hog MODE (a volatile-flag loop with no calls, in a thread or in main)
+# beside a thread ticking every 10 ms, natively then under the shim.
+spin_case() { # mode what
+    local nat nlate rc late bound
+    nat=$("$L/hog" "$1" 300 2>"$T/$1.nerr")
+    nlate=$(awk '/^lateness/{print $2}' "$T/$1.nerr")
+    GEVENT_STATS=1 GEVENT_PREEMPT=$S LD_PRELOAD=$LIB timeout 60 "$L/hog" "$1" 300 >"$T/$1.out" 2>"$T/$1.err"; rc=$?
+    is "$rc/$(cat "$T/$1.out")" "0/$nat" "$2 in for (;;) if (stop) break; beside a ticker: it ends, as natively (status $rc)"
+    late=$(awk '/^lateness/{print $2}' "$T/$1.err")
+    diag "native: $(tr '\n' ' ' <"$T/$1.nerr")"
+    diag "shim:   $(grep -E '^(lateness|beyond_runq)|monitor:' "$T/$1.err" | tr '\n' ' ')"
+    bound=$(awk -v s=$S -v n="${nlate:-0}" 'BEGIN{print 3 * s + n}')
+    judge "$late" "$(awk '/^beyond_runq/{print $2}' "$T/$1.err")" "$bound" \
+        "$2: the ticker is late by at most 3 slices, wall clock ($late ms; slice $S ms, native $nlate ms)"
+}
+spin_case spin "a thread"
+like "$(cat "$T/spin.err")" "preemptions [1-9][0-9]* \(at a patched call [0-9]+, by signal [1-9]" "the loop was preempted by the signal (GEVENT_STATS)"
+# main is preemptible too
+spin_case mainspin "the main thread"
 
 # Four threads compressing with zlib and one answering pings.
 nat=$("$L/zecho" 4 100 5 2>"$T/zn.err")
