@@ -147,6 +147,19 @@ static unsigned parse_ms(const char *var, const char *val)
     return (unsigned)n;
 }
 
+/* The index of val in words (a NULL-ended list, in the order of the enum
+ * it names), or a stop naming them all. */
+static int parse_word(const char *var, const char *val, const char *const *words)
+{
+    char allowed[128] = "allowed:";
+    for (int i = 0; words[i]; i++) {
+        if (strcmp(val, words[i]) == 0) return i;
+        size_t n = strlen(allowed);
+        snprintf(allowed + n, sizeof allowed - n, "%s %s", i ? "," : "", words[i]);
+    }
+    bad(var, val, "%s", allowed);
+}
+
 void gp_config_load(void)
 {
     const char *v;
@@ -171,28 +184,14 @@ void gp_config_load(void)
     if ((v = secure_getenv("GEVENT_STATS"))) gp_stats = parse_bool("GEVENT_STATS", v);
     if ((v = secure_getenv("GEVENT_STACK_SIZE")))
         gp_config.stack_size = parse_size("GEVENT_STACK_SIZE", v, 16384, (size_t)1 << 30);
-    if ((v = secure_getenv("GEVENT_RESOLVER"))) {
-        if (strcmp(v, "ares") == 0)
-            gp_config.resolver = GP_RESOLVER_ARES;
-        else if (strcmp(v, "thread") == 0)
-            gp_config.resolver = GP_RESOLVER_THREAD;
-        else if (strcmp(v, "block") == 0)
-            gp_config.resolver = GP_RESOLVER_BLOCK;
-        else
-            bad("GEVENT_RESOLVER", v, "allowed: ares, thread, block");
-    }
+    static const char *const resolvers[] = {"ares", "thread", "block", NULL};
+    if ((v = secure_getenv("GEVENT_RESOLVER")))
+        gp_config.resolver = (enum gp_resolver)parse_word("GEVENT_RESOLVER", v, resolvers);
     /* Checked by the resolver, which knows the address syntax. */
     gp_config.nameservers = secure_getenv("GEVENT_RESOLVER_NAMESERVERS");
-    if ((v = secure_getenv("GEVENT_TLS"))) {
-        if (strcmp(v, "auto") == 0)
-            gp_config.tls = GP_TLS_AUTO;
-        else if (strcmp(v, "greenlet") == 0)
-            gp_config.tls = GP_TLS_GREENLET;
-        else if (strcmp(v, "shared") == 0)
-            gp_config.tls = GP_TLS_SHARED;
-        else
-            bad("GEVENT_TLS", v, "allowed: auto, greenlet, shared");
-    }
+    static const char *const tls_modes[] = {"auto", "greenlet", "shared", NULL};
+    if ((v = secure_getenv("GEVENT_TLS")))
+        gp_config.tls = (enum gp_tls)parse_word("GEVENT_TLS", v, tls_modes);
     if ((v = secure_getenv("GEVENT_DUMP_SIGNAL")))
         gp_config.dump_signal = parse_signal("GEVENT_DUMP_SIGNAL", v);
     if ((v = secure_getenv("GEVENT_MONITOR"))) gp_config.monitor_ms = parse_ms("GEVENT_MONITOR", v);
