@@ -246,7 +246,9 @@ typedef struct hub_wq {
 } hub_wq;
 
 /* Parks on q (w may be NULL when no tag/data is needed). 0 when woken by
- * hub_wq_wake*, ETIMEDOUT, or the interrupt code; never left on q after. */
+ * hub_wq_wake*, or spuriously (a signal handler ran and the call restarts:
+ * the caller looks at its condition again), ETIMEDOUT, or the interrupt
+ * code; never left on q after. */
 int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl);
 static inline hub_waiter *hub_wq_first(hub_wq *q)
 {

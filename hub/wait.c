@@ -366,9 +366,12 @@ int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl)
 {
     int r = intr_before(gl_self());
     if (r) return r;
-    do r = intr_after(hub_wq_park(q, w, dl, HUB_W_WQ, (long)q));
-    while (r == HUB_RESTART); /* a handler ran: back in the queue, at its end */
-    return r;
+    r = intr_after(hub_wq_park(q, w, dl, HUB_W_WQ, (long)q));
+    /* A handler ran: a spurious wakeup, never a wait again from here. Out of
+     * q from the signal on, we missed any wake meanwhile (the thread we join
+     * ended, the mutex was let go, the condvar signalled): every caller
+     * looks at what it waits for and waits again if need be. */
+    return r == HUB_RESTART ? 0 : r;
 }
 
 /* The hub keeps the greenlets in such waits on a list of its own: hub_soon

@@ -476,7 +476,9 @@ struct gcv {
     hub_wq q;         /* __wseq, __g1_start: zero in a fresh glibc condvar */
     unsigned seq;     /* bumped by every signal: pollers of shared condvars */
     unsigned natives; /* native threads sleeping in futex on seq */
-    unsigned pad[3];
+    unsigned waiting; /* a shared condvar's waiters, in any process */
+    pid_t qpid;       /* the process whose greenlets q holds (private condvar) */
+    unsigned pad[1];
     unsigned flags; /* __wrefs */
     unsigned pad2[2];
 };
@@ -540,15 +542,37 @@ static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime,
     hub_deadline dl = hub_never();
     if (abstime && hub_at_ts(clock, abstime, &dl)) return EINVAL;
     unsigned seq = c->seq;
+    /* Counted before the mutex is let go: a destroy after the signal that
+     * wakes us sees us (the pollers of a shared condvar look at seq late). */
+    int shared = c->flags & CV_SHARED;
+    if (shared) __atomic_add_fetch(&c->waiting, 1, __ATOMIC_ACQ_REL);
     int r = mx_unlock(m);
     gp_backoff backoff = GTH_POLL;
-    if (r) return r;
-    if (c->flags & (CV_SHARED | CV_FOREIGN)) {
+    if (r) {
+        if (shared) __atomic_sub_fetch(&c->waiting, 1, __ATOMIC_RELEASE);
+        return r;
+    }
+    if (shared || (c->flags & CV_FOREIGN)) {
         while (r != ETIMEDOUT && r != ECANCELED &&
                __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seq)
             r = gth_poll_wait(&backoff, dl);
+        if (shared) __atomic_sub_fetch(&c->waiting, 1, __ATOMIC_RELEASE);
     } else {
-        r = hub_wq_wait(&c->q, NULL, dl);
+        /* A private condvar in memory another process shares (or the fork
+         * parent's, copied): its queue links that process's greenlets, which
+         * are nothing here. We start a queue of our own; theirs are left to
+         * their process's own signals, as a private futex's waiters are. */
+        if (c->qpid != gth_pid()) {
+            c->q = (hub_wq){0};
+            c->qpid = gth_pid();
+        }
+        /* hub_wq_wait's 0 with neither a wake (w.data) nor seq moved: a
+         * handler ran and the wait restarts, as glibc's futex wait does
+         * (a timed wait still ends ETIMEDOUT). data, not seq, says we were
+         * woken: the program may reuse the condvar's memory at once. */
+        hub_waiter w = {0};
+        do r = hub_wq_wait(&c->q, &w, dl);
+        while (r == 0 && !w.data && __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seq);
     }
     /* Relock whatever happened; an interrupt is a spurious wakeup. The
      * relock itself is no cancellation point. */
@@ -580,6 +604,14 @@ int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr)
 int pthread_cond_destroy(pthread_cond_t *cond)
 {
     if (!gp_enter(GP_SYM_pthread_cond_destroy)) return REAL(pthread_cond_destroy)(cond);
+    /* As glibc, the waiters (woken: signalled before the destroy, as POSIX
+     * wants) are gone from the condvar before the program may reuse its
+     * memory. Those of a private condvar leave it as they are woken; those
+     * of a shared one, perhaps in another process, when they next look. */
+    struct gcv *c = (struct gcv *)cond;
+    gp_backoff backoff = GTH_POLL;
+    if (c->flags & CV_SHARED)
+        while (__atomic_load_n(&c->waiting, __ATOMIC_ACQUIRE)) gth_poll_wait(&backoff, hub_never());
     return 0; /* glibc returns 0 too, whatever the state */
 }
 
@@ -629,8 +661,12 @@ int pthread_cond_signal(pthread_cond_t *cond)
     struct gcv *c = (struct gcv *)cond;
     __atomic_fetch_add(&c->seq, 1, __ATOMIC_SEQ_CST);
     cv_wake_natives(c);
-    if (cv_foreign(c)) return 0;
-    hub_wq_wake_one(&c->q);
+    if (cv_foreign(c) || c->qpid != gth_pid()) return 0;
+    hub_waiter *w = hub_wq_first(&c->q);
+    if (w) {
+        w->data = w; /* woken, whatever the condvar's memory says next */
+        hub_wq_wake_one(&c->q);
+    }
     return 0;
 }
 
@@ -640,7 +676,8 @@ int pthread_cond_broadcast(pthread_cond_t *cond)
     struct gcv *c = (struct gcv *)cond;
     __atomic_fetch_add(&c->seq, 1, __ATOMIC_SEQ_CST);
     cv_wake_natives(c);
-    if (cv_foreign(c)) return 0;
+    if (cv_foreign(c) || c->qpid != gth_pid()) return 0;
+    for (hub_waiter *w = c->q.head; w; w = w->next) w->data = w;
     hub_wq_wake_all(&c->q);
     return 0;
 }

@@ -1,0 +1,261 @@
+/* Cases from the Open POSIX Test Suite that the shim got wrong, as a plain
+ * threaded program (same output natively and under the shim):
+ *  join   a thread that takes SIGUSR1 from a sender thread creates and
+ *         joins threads and waits on a condvar while the handler runs
+ *         (pthread_create/14-1: a join waiting for a thread that ended while
+ *         the joiner ran its handler waited for good)
+ *  cond   a process-shared condvar broadcast, destroyed and its memory
+ *         zeroed at once while its waiters are still to wake
+ *         (pthread_cond_destroy/2-1)
+ *  sched  pthread_getschedparam/pthread_setschedparam on a thread created
+ *         with an explicit policy (pthread_create/3-2)
+ *  nomem  the first lock of a process whose memory is full
+ *         (pthread_cond_init/4-1)
+ * usage: sync_posix_cases [nomem|join|cond|sched]... (default: all) */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ROUNDS 300
+
+static sem_t go;
+static volatile sig_atomic_t handled, stop;
+static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cnd = PTHREAD_COND_INITIALIZER;
+static int flag;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    handled++;
+    sem_post(&go);
+}
+
+static void *sender(void *arg)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    while (!stop) {
+        while (sem_wait(&go) != 0) continue;
+        if (!stop) kill(getpid(), SIGUSR1);
+    }
+    return arg;
+}
+
+static void *child(void *arg)
+{
+    pthread_mutex_lock(&mtx);
+    flag = 1;
+    pthread_cond_signal(&cnd);
+    pthread_mutex_unlock(&mtx);
+    return arg;
+}
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    long bad = 0;
+    for (long i = 0; i < ROUNDS; i++) {
+        pthread_t t;
+        void *ret;
+        flag = 0;
+        if (pthread_create(&t, NULL, child, (void *)i) != 0) return (void *)-1L;
+        pthread_mutex_lock(&mtx);
+        while (!flag) pthread_cond_wait(&cnd, &mtx);
+        pthread_mutex_unlock(&mtx);
+        if (pthread_join(t, &ret) != 0 || ret != (void *)i) bad++;
+    }
+    return (void *)bad;
+}
+
+static void join_case(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    sem_init(&go, 0, 1);
+    pthread_t w, snd;
+    void *bad;
+    pthread_create(&w, NULL, worker, NULL);
+    pthread_create(&snd, NULL, sender, NULL);
+    pthread_join(w, &bad);
+    stop = 1;
+    sem_post(&go);
+    pthread_join(snd, NULL);
+    printf("join: %d threads created and joined under signals, %ld bad, handler ran: %s\n", ROUNDS,
+           (long)bad, handled > 0 ? "yes" : "no");
+}
+
+#define NWAITERS 4
+static struct {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int pred, waiting;
+} sh;
+
+static void *cond_waiter(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&sh.m);
+    sh.waiting++;
+    int r = 0;
+    while (!sh.pred && r == 0) r = pthread_cond_wait(&sh.c, &sh.m);
+    sh.waiting--;
+    pthread_mutex_unlock(&sh.m);
+    return (void *)(long)r;
+}
+
+static void cond_case(void)
+{
+    int bad = 0;
+    for (int round = 0; round < 20; round++) {
+        pthread_mutexattr_t ma;
+        pthread_condattr_t ca;
+        pthread_mutexattr_init(&ma);
+        pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+        pthread_mutex_init(&sh.m, &ma);
+        pthread_cond_init(&sh.c, &ca);
+        sh.pred = 0;
+        pthread_t t[NWAITERS];
+        for (int i = 0; i < NWAITERS; i++) pthread_create(&t[i], NULL, cond_waiter, NULL);
+        for (;;) {
+            pthread_mutex_lock(&sh.m);
+            int n = sh.waiting;
+            pthread_mutex_unlock(&sh.m);
+            if (n == NWAITERS) break;
+            sched_yield();
+        }
+        pthread_mutex_lock(&sh.m);
+        sh.pred = 1;
+        pthread_cond_broadcast(&sh.c);
+        pthread_mutex_unlock(&sh.m);
+        /* safe once no thread is blocked in it; its memory is ours again */
+        if (pthread_cond_destroy(&sh.c) != 0) bad++;
+        memset(&sh.c, 0, sizeof sh.c);
+        for (int i = 0; i < NWAITERS; i++) {
+            void *r;
+            pthread_join(t[i], &r);
+            if (r) bad++;
+        }
+        pthread_mutex_destroy(&sh.m);
+    }
+    printf("cond: 20 rounds of %d waiters on a shared condvar destroyed and zeroed, %d bad\n",
+           NWAITERS, bad);
+}
+
+static void *sched_thread(void *arg)
+{
+    int *out = arg, pol;
+    struct sched_param sp;
+    out[0] = pthread_getschedparam(pthread_self(), &pol, &sp);
+    out[1] = pol;
+    out[2] = sp.sched_priority;
+    sp.sched_priority = sched_get_priority_min(SCHED_RR);
+    out[3] = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+    out[4] = pthread_getschedparam(pthread_self(), &pol, &sp);
+    out[5] = pol;
+    out[6] = sp.sched_priority;
+    sp.sched_priority = 1000;
+    out[7] = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    return NULL;
+}
+
+static void sched_case(void)
+{
+    pthread_attr_t a;
+    struct sched_param sp = {.sched_priority = sched_get_priority_min(SCHED_FIFO)};
+    int out[8] = {0};
+    pthread_t t;
+    pthread_attr_init(&a);
+    pthread_attr_setinheritsched(&a, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&a, SCHED_FIFO);
+    pthread_attr_setschedparam(&a, &sp);
+    int r = pthread_create(&t, &a, sched_thread, out);
+    if (r == EPERM) { /* not allowed real-time threads here: the same natively */
+        printf("sched: EPERM creating a SCHED_FIFO thread\n");
+        return;
+    }
+    pthread_join(t, NULL);
+    printf("sched: created FIFO/%d: get %s %s/%d; set RR/min %s; get %s %s/%d; set FIFO/1000 %s\n",
+           sp.sched_priority, strerror(out[0]), out[1] == SCHED_FIFO ? "FIFO" : "other", out[2],
+           strerror(out[3]), strerror(out[4]), out[5] == SCHED_RR ? "RR" : "other", out[6],
+           strerror(out[7]));
+}
+
+/* Run first in its process: no thread call before the fork (the hub is
+ * made at the first need, here the child's first lock). main flushes
+ * stdout after each case. */
+static void nomem_case(void)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        struct rlimit rl = {64 << 20, 64 << 20};
+        setrlimit(RLIMIT_AS, &rl);
+        void *prev = NULL, *q;
+        while ((q = malloc(4096))) {
+            *(void **)q = prev;
+            prev = q;
+        }
+        while ((q = malloc(sizeof(void *)))) {
+            *(void **)q = prev;
+            prev = q;
+        }
+        static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+        int r = pthread_mutex_lock(&m);
+        r |= pthread_mutex_unlock(&m);
+        while (prev) {
+            q = prev;
+            prev = *(void **)q;
+            free(q);
+        }
+        _exit(r);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    printf("nomem: lock and unlock with memory full: %s\n",
+           WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ok" : "failed");
+}
+
+int main(int argc, char **argv)
+{
+    const char *all[] = {"nomem", "join", "cond", "sched"};
+    int n = argc > 1 ? argc - 1 : 4;
+    for (int i = 0; i < n; i++) {
+        const char *c = argc > 1 ? argv[i + 1] : all[i];
+        if (!strcmp(c, "join"))
+            join_case();
+        else if (!strcmp(c, "cond"))
+            cond_case();
+        else if (!strcmp(c, "sched"))
+            sched_case();
+        else if (!strcmp(c, "nomem"))
+            nomem_case();
+        else {
+            fprintf(stderr, "unknown case %s\n", c);
+            return 2;
+        }
+        fflush(stdout);
+    }
+    return 0;
+}

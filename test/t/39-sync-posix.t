@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Issue 12: cases the Open POSIX Test Suite (make posix) found, as one plain
+# program with the same output natively and under the shim: a join and a
+# condvar wait in a thread that runs signal handlers meanwhile; a shared
+# condvar destroyed and zeroed right after its broadcast; scheduling
+# parameters of a thread created with an explicit policy; the first lock of
+# a process whose memory is full. A hang shows as a differing output (each
+# run is limited to 60 s).
+. "$(dirname "$0")/../lib.sh"
+cases=(nomem join cond sched)
+plan ${#cases[@]}
+for c in "${cases[@]}"; do
+    same_native_and_shim "sync_posix_cases $c: same output and status natively and under the shim" \
+        timeout 60 "$L/sync_posix_cases" "$c"
+done
