@@ -268,6 +268,10 @@ int hub_wq_wait_outside(hub_wq *q, hub_deadline dl);
 /* Async-signal-safe and thread-safe: pokes the hub of the calling OS thread
  * (or the process's first hub, from a thread without one). */
 void hub_soon(void);
+/* Set by a patch: called by the hub greenlet after a hub_soon, for what a
+ * signal handler decided but could not do itself (the thread patch
+ * interrupts greenlets a handler sent a signal to with pthread_kill). */
+extern void (*hub_soon_hook)(void);
 
 /* Sleeps b's next pause (shim/base/util.h), never past dl: 0 after it,
  * ETIMEDOUT at once when dl has passed, else as hub_sleep. */

@@ -29,13 +29,18 @@ static void remote_drain(struct hub *h)
     }
 }
 
+void (*hub_soon_hook)(void);
+
 static void on_poke(struct ev_loop *loop, ev_async *w, int revents)
 {
     (void)loop, (void)revents;
     struct hub *h = gp_owner(w, struct hub, poke);
     unsigned due = __atomic_exchange_n(&h->pokes, 0, __ATOMIC_ACQ_REL);
     if (due & HUB_POKE_REMOTE) remote_drain(h);
-    if (due & HUB_POKE_SOON) hub_outside_wake(h);
+    if (due & HUB_POKE_SOON) {
+        if (hub_soon_hook) hub_soon_hook();
+        hub_outside_wake(h);
+    }
     if (due & HUB_POKE_CHILD) hub_child_poked();
     if (due & HUB_POKE_DUMP) hub_dump_poked();
     /* HUB_POKE_SIG only wakes the loop: hub_main hands the queued signals

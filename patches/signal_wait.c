@@ -124,11 +124,9 @@ static int take(uint64_t want, siginfo_t *si, hub_deadline dl)
     for (;;) {
         if (th && (th->sigpending & want)) { /* pthread_kill'ed to us */
             int sig = __builtin_ctzll(th->sigpending & want) + 1;
-            th->sigpending &= ~BIT(sig);
-            gth_update_pending(th);
             memset(si, 0, sizeof *si);
             si->si_signo = sig;
-            si->si_code = SI_TKILL;
+            si->si_code = gth_take_pending(th, sig);
             si->si_pid = getpid();
             si->si_uid = getuid();
             ret = sig;

@@ -126,6 +126,7 @@ void gth_thread_init(void)
     dl_iterate_phdr(san_range, NULL);
 #endif
     gp_atfork(NULL, NULL, pid_forget);
+    hub_soon_hook = gth_kill_soon;
 }
 
 #ifdef __SANITIZE_ADDRESS__

@@ -42,10 +42,12 @@ struct gth {
     void *exit_value;                            /* what the joiner gets once unwound */
     __pthread_unwind_buf_t *cleanup;             /* innermost pthread_cleanup_push */
     struct _pthread_cleanup_buffer *old_cleanup; /* _pthread_cleanup_push (old ABI) */
-    uintptr_t base_cfa;  /* unwinding ends at this frame (0: end of stack) */
-    struct gth_exc exc;  /* the forced-unwind "exception" */
-    uint64_t sigpending; /* pthread_kill'ed signals not delivered yet, bit sig-1 */
-    int *once;           /* the pthread_once_t whose init routine it runs */
+    uintptr_t base_cfa;        /* unwinding ends at this frame (0: end of stack) */
+    struct gth_exc exc;        /* the forced-unwind "exception" */
+    uint64_t sigpending;       /* pthread_kill'ed signals not delivered yet, bit sig-1 */
+    uint64_t sigraised;        /* of those, sent by raise (si_code SI_USER, not SI_TKILL) */
+    unsigned char sigmore[64]; /* real-time ones: instances queued behind the first */
+    int *once;                 /* the pthread_once_t whose init routine it runs */
 
     /* robust mutexes held (thread_mutex.c), released when it ends */
     void **robust;
@@ -69,6 +71,9 @@ struct gth *gth_find_main(pthread_t t);
 /* The record of a pthread_t created under the shim, or of a main greenlet
  * seen before; NULL if unknown (a native thread, or already joined). */
 struct gth *gth_find(pthread_t t);
+/* The hub was poked: greenlets a signal handler sent a signal to with
+ * pthread_kill while they were parked are interrupted (thread_signal.c). */
+void gth_kill_soon(void);
 
 /* Ends the calling greenlet th: key destructors, robust mutexes, joiners.
  * Runs no cleanup handler: see gth_unwind. */
@@ -97,6 +102,9 @@ struct gth *gth_target(pthread_t t, int *other);
 /* Raises th's signals sent with pthread_kill, now that th runs: each
  * handler runs on th's stack. 1 if every handler that ran has SA_RESTART. */
 int gth_deliver(struct gth *th);
+/* Takes one instance of th's pending sig (a real-time signal queues): its
+ * si_code, SI_USER or SI_TKILL. */
+int gth_take_pending(struct gth *th, int sig);
 
 /* Raw futexes' part (futex.c). */
 void gth_futex_init(void);

@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "signal_int.h"
 #include "thread.h"
@@ -44,10 +46,15 @@ int gth_deliver(struct gth *th)
      * (pthread_sigmask delivers them then), as a thread's own would. */
     while ((ready = th->sigpending & ~g->sigmask)) {
         int sig = __builtin_ctzll(ready) + 1;
-        th->sigpending &= ~(1ull << (sig - 1));
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        si.si_signo = sig;
+        si.si_code = gth_take_pending(th, sig);
+        si.si_pid = getpid();
+        si.si_uid = getuid();
         struct sigaction sa;
         if (REAL(sigaction)(sig, NULL, &sa) == 0 && !(sa.sa_flags & SA_RESTART)) restart = 0;
-        REAL(pthread_kill)(REAL(pthread_self)(), sig);
+        gp_syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &si);
     }
     g->op = op; /* a handler's own calls do not change what we are in */
     g->op_ra = ra;
@@ -67,7 +74,36 @@ static int ignored(int sig)
            (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH);
 }
 
-static int gkill(pthread_t t, int sig)
+int gth_take_pending(struct gth *th, int sig)
+{
+    uint64_t bit = 1ull << (sig - 1);
+    int code = th->sigraised & bit ? SI_USER : SI_TKILL;
+    if (th->sigmore[sig - 1]) {
+        th->sigmore[sig - 1]--;
+    } else {
+        th->sigpending &= ~bit;
+        th->sigraised &= ~bit;
+    }
+    gth_update_pending(th);
+    return code;
+}
+
+/* One more instance of sig pending for th: a standard signal merges with
+ * one already pending, a real-time one queues (up to 255 behind the first;
+ * the kernel's limit is RLIMIT_SIGPENDING, far above). */
+static void add_pending(struct gth *th, int sig, int raised)
+{
+    uint64_t bit = 1ull << (sig - 1);
+    if (!(th->sigpending & bit)) {
+        th->sigpending |= bit;
+        if (raised) th->sigraised |= bit;
+    } else if (sig >= SIGRTMIN && th->sigmore[sig - 1] < 255) {
+        th->sigmore[sig - 1]++;
+    }
+    gth_update_pending(th);
+}
+
+static int gkill(pthread_t t, int sig, int raised)
 {
     int other;
     struct gth *self = gth_self(), *th = self ? gth_target(t, &other) : NULL;
@@ -83,8 +119,7 @@ static int gkill(pthread_t t, int sig)
     if (sig == 0 || th->exited || th->exiting) return 0; /* glibc 2.34+: 0 once exited */
     uint64_t bit = 1ull << (sig - 1);
     if (!(th->gl->sigmask & bit) && ignored(sig)) return 0; /* discarded, interrupts nothing */
-    th->sigpending |= bit;
-    gth_update_pending(th);
+    add_pending(th, sig, raised);
     if (th->gl->sigmask & bit) return 0; /* blocked: it waits */
     /* Parked: the wait is interrupted, the handler runs in th as it wakes,
      * and the call goes on or fails with EINTR as natively (SA_RESTART). */
@@ -92,10 +127,53 @@ static int gkill(pthread_t t, int sig)
     return 0;
 }
 
+/* pthread_kill from a signal handler (a no-wait section, where gp_enter
+ * says no) to another greenlet of this hub: glibc would read the
+ * greenlet's pthread_t as its own (ESRCH, or worse). The signal is made
+ * pending for it at once (a bit and a flag); a parked target is interrupted
+ * by the hub (gth_kill_soon, after hub_soon), not from the handler, which
+ * may have stopped the hub's own bookkeeping half way. */
+#define KILL_SOON 64
+static pthread_t kill_soon[KILL_SOON];
+static unsigned kill_soon_n;
+
+void gth_kill_soon(void)
+{
+    unsigned n = __atomic_exchange_n(&kill_soon_n, 0, __ATOMIC_ACQ_REL);
+    for (unsigned i = 0; i < n && i < KILL_SOON; i++) {
+        /* still there, parked, with the signal pending and let in (it may
+         * have been delivered meanwhile, or the thread joined) */
+        struct gth *th = gth_find(kill_soon[i]);
+        gl_t *g = th ? th->gl : NULL;
+        if (g && g->hub == hub_tls.hub && g->pending && g->state == GL_PARKED) gl_unpark(g, EINTR);
+    }
+}
+
+static int gkill_in_handler(struct gth *th, int sig)
+{
+    if (sig < 0 || sig >= NSIG || sig == SIG_INTERNAL_LO || sig == SIG_INTERNAL_HI) return EINVAL;
+    if (sig == 0 || th->exited || th->exiting) return 0;
+    uint64_t bit = 1ull << (sig - 1);
+    if (!(th->gl->sigmask & bit) && ignored(sig)) return 0;
+    add_pending(th, sig, 0);
+    if (th->gl->sigmask & bit || th->gl->state != GL_PARKED) return 0; /* at its next call */
+    unsigned i = __atomic_fetch_add(&kill_soon_n, 1, __ATOMIC_ACQ_REL);
+    if (i < KILL_SOON) kill_soon[i] = th->self;
+    hub_soon();
+    return 0;
+}
+
 int pthread_kill(pthread_t t, int sig)
 {
-    if (!gp_enter(GP_SYM_pthread_kill)) return REAL(pthread_kill)(t, sig);
-    return gkill(t, sig);
+    if (!gp_enter(GP_SYM_pthread_kill)) {
+        struct gth *th;
+        if (gp_syms[GP_SYM_pthread_kill].on && hub_tls.cur && hub_tls.nowait &&
+            (th = gth_find(t)) && !th->is_main && th->gl && th->gl->hub == hub_tls.cur->hub &&
+            th->gl != hub_tls.cur)
+            return gkill_in_handler(th, sig);
+        return REAL(pthread_kill)(t, sig);
+    }
+    return gkill(t, sig, 0);
 }
 
 /* raise() is pthread_kill(pthread_self()) inside glibc, out of our reach. */
@@ -103,7 +181,7 @@ int raise(int sig)
 {
     if (!gp_enter(GP_SYM_raise)) return REAL(raise)(sig);
     struct gth *self = gth_self();
-    int r = self ? gkill(self->self, sig) : ENOMEM;
+    int r = self ? gkill(self->self, sig, 1) : ENOMEM;
     if (r) {
         errno = r;
         return -1;
@@ -187,6 +265,38 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
     unblocked();
     return 0;
 }
+
+/* System V's sighold and sigrelse change the thread's mask with glibc's
+ * inner sigprocmask, which our hook does not see: the greenlet's mask as
+ * sigprocmask would change it. */
+static int sv_mask(int how, int sig)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    if (sigaddset(&set, sig) != 0) return -1; /* EINVAL, as glibc */
+    int r = mask_call(how, &set, NULL);
+    if (r) {
+        errno = r;
+        return -1;
+    }
+    unblocked();
+    return 0;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* the originals' types */
+int sighold(int sig)
+{
+    if (!on(GP_SYM_sighold)) return REAL(sighold)(sig);
+    return sv_mask(SIG_BLOCK, sig);
+}
+
+int sigrelse(int sig)
+{
+    if (!on(GP_SYM_sigrelse)) return REAL(sigrelse)(sig);
+    return sv_mask(SIG_UNBLOCK, sig);
+}
+#pragma GCC diagnostic pop
 
 /* Pending for the calling thread: the process's and the OS thread's, and
  * what was sent to this greenlet while it blocks it. */

@@ -11,7 +11,17 @@
  *         with an explicit policy (pthread_create/3-2)
  *  nomem  the first lock of a process whose memory is full
  *         (pthread_cond_init/4-1)
- * usage: sync_posix_cases [nomem|join|cond|sched]... (default: all) */
+ *  killh  pthread_kill from a signal handler to another thread waiting in
+ *         sigsuspend (pthread_cond_init/1-3's child)
+ *  rtq    a real-time signal raised twice while blocked is taken twice by
+ *         sigwaitinfo, with raise's si_code; sighold/sigrelse hold and let
+ *         in a signal (sigwait/2-1, sigwaitinfo/6-1)
+ *  forkcond  a private condvar in shared memory, with a waiter in a fork
+ *         child, signalled and broadcast by the parent
+ *         (pthread_cond_init/1-3)
+ * usage: sync_posix_cases [nomem|join|cond|sched|killh|rtq|forkcond]...
+ * (default: all) */
+#define _GNU_SOURCE /* sighold, sigrelse */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -20,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -237,10 +248,175 @@ static void nomem_case(void)
            WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ok" : "failed");
 }
 
+static pthread_t killh_target;
+static volatile sig_atomic_t killh_ret = -1, killh_got;
+
+static void killh_usr1(int sig)
+{
+    (void)sig;
+    killh_ret = pthread_kill(killh_target, SIGUSR2);
+}
+
+static void killh_usr2(int sig)
+{
+    (void)sig;
+    killh_got++;
+}
+
+static void *killh_thread(void *arg)
+{
+    sigset_t s, none;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &s, NULL); /* pending until sigsuspend */
+    sem_post(arg);
+    sigemptyset(&none);
+    int r = sigsuspend(&none);
+    return (void *)(long)(r == -1 && errno == EINTR ? 1 : 0);
+}
+
+static void killh_case(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = killh_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = killh_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    sem_t ready;
+    sem_init(&ready, 0, 0);
+    pthread_create(&killh_target, NULL, killh_thread, &ready);
+    while (sem_wait(&ready) != 0) continue;
+    pthread_kill(pthread_self(), SIGUSR1);
+    void *eintr;
+    pthread_join(killh_target, &eintr);
+    printf("killh: pthread_kill in a handler: %s; target's handler ran %d time(s); its "
+           "sigsuspend: %s\n",
+           killh_ret < 0 ? "not called" : strerror(killh_ret), (int)killh_got,
+           eintr ? "EINTR" : "other");
+}
+
+static volatile sig_atomic_t rtq_usr1;
+
+static void rtq_on_usr1(int sig)
+{
+    (void)sig;
+    rtq_usr1++;
+}
+
+static void *rtq_thread(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGRTMIN);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    raise(SIGRTMIN);
+    raise(SIGRTMIN);
+    siginfo_t si;
+    struct timespec zero = {0, 0};
+    int a = sigwaitinfo(&s, &si), ca = si.si_code;
+    int b = sigwaitinfo(&s, &si), cb = si.si_code;
+    int c = sigtimedwait(&s, &si, &zero), ec = errno;
+    printf("rtq: raised twice: took %s (code %d), %s (code %d), then %s\n",
+           a == SIGRTMIN ? "SIGRTMIN" : "other", ca, b == SIGRTMIN ? "SIGRTMIN" : "other", cb,
+           c < 0 && ec == EAGAIN ? "EAGAIN" : "another");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = rtq_on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* what the suite calls */
+    sighold(SIGUSR1);
+    raise(SIGUSR1);
+    sigset_t p;
+    sigpending(&p);
+    int held = rtq_usr1 == 0 && sigismember(&p, SIGUSR1);
+    sigrelse(SIGUSR1);
+#pragma GCC diagnostic pop
+    printf("rtq: sighold kept SIGUSR1 pending: %s; handler ran after sigrelse: %d\n",
+           held ? "yes" : "no", (int)rtq_usr1);
+    return NULL;
+}
+
+static void rtq_case(void)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, rtq_thread, NULL);
+    pthread_join(t, NULL);
+}
+
+static struct fc {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int pred;
+} * fc;
+
+static void *fc_waiter(void *arg)
+{
+    int *out = arg, r = 0;
+    pthread_mutex_lock(&fc->m);
+    out[0] = 1;
+    /* a timed wait, looked at again: what a child does to a private
+     * condvar is undefined natively; only our own signal must reach us */
+    while (!fc->pred) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200000000;
+        if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        r = pthread_cond_timedwait(&fc->c, &fc->m, &ts);
+        if (r && r != ETIMEDOUT) break;
+    }
+    out[1] = fc->pred;
+    pthread_mutex_unlock(&fc->m);
+    return NULL;
+}
+
+static void forkcond_case(void)
+{
+    fc = mmap(NULL, sizeof *fc, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pthread_mutex_init(&fc->m, NULL);
+    pthread_cond_init(&fc->c, NULL);
+    fc->pred = 0;
+    int up[2], down[2];
+    char x = 0;
+    if (pipe(up) || pipe(down)) return;
+    pid_t p = fork();
+    if (p == 0) { /* a waiter here; the parent signals it from its process */
+        int out[2] = {0, 0};
+        pthread_t t;
+        pthread_create(&t, NULL, fc_waiter, out);
+        for (;;) { /* the waiter is in its wait once it let the mutex go */
+            pthread_mutex_lock(&fc->m);
+            int in = out[0];
+            pthread_mutex_unlock(&fc->m);
+            if (in) break;
+            sched_yield();
+        }
+        if (write(up[1], &x, 1) != 1 || read(down[0], &x, 1) != 1) _exit(3);
+        pthread_mutex_lock(&fc->m);
+        fc->pred = 1;
+        pthread_cond_broadcast(&fc->c);
+        pthread_mutex_unlock(&fc->m);
+        pthread_join(t, NULL);
+        _exit(out[1] ? 0 : 1);
+    }
+    int st = 0, ok = read(up[0], &x, 1) == 1;
+    /* its waiters are the child's: nothing of ours to wake */
+    int rs = pthread_cond_signal(&fc->c), rb = pthread_cond_broadcast(&fc->c);
+    if (ok) ok = write(down[1], &x, 1) == 1;
+    waitpid(p, &st, 0);
+    printf("forkcond: signal and broadcast here: %s, %s; the child's waiter saw the predicate: "
+           "%s\n",
+           strerror(rs), strerror(rb), ok && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : "no");
+    close(up[0]), close(up[1]), close(down[0]), close(down[1]);
+    munmap(fc, sizeof *fc);
+}
+
 int main(int argc, char **argv)
 {
-    const char *all[] = {"nomem", "join", "cond", "sched"};
-    int n = argc > 1 ? argc - 1 : 4;
+    const char *all[] = {"nomem", "join", "cond", "sched", "killh", "rtq", "forkcond"};
+    int n = argc > 1 ? argc - 1 : 7;
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : all[i];
         if (!strcmp(c, "join"))
@@ -251,6 +427,12 @@ int main(int argc, char **argv)
             sched_case();
         else if (!strcmp(c, "nomem"))
             nomem_case();
+        else if (!strcmp(c, "killh"))
+            killh_case();
+        else if (!strcmp(c, "rtq"))
+            rtq_case();
+        else if (!strcmp(c, "forkcond"))
+            forkcond_case();
         else {
             fprintf(stderr, "unknown case %s\n", c);
             return 2;
