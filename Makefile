@@ -201,6 +201,9 @@ $(TLSMODS): test/legacy/mod/tlsmod.c
 	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
 $(BUILD)/legacy/tls_threads: | $(TLSMODS)
 
+# Exports its own gnu_get_libc_version (a glibc the shim does not know).
+$(BUILD)/legacy/tls_glibc_other: LEGACY_CFLAGS += -rdynamic
+
 # Cleanup by unwinding, as C++ code does it (cleanup attributes).
 $(BUILD)/legacy/sync_unwind: LEGACY_CFLAGS += -fexceptions
 

@@ -174,8 +174,21 @@ static int is_neutral(const char *name)
 
 static int is_carried(const char *name)
 {
-    return strncmp(name, "libgevent_patch", 15) == 0 || strncmp(name, "libasan.so", 10) == 0 ||
-           strncmp(name, "libubsan.so", 11) == 0 || strncmp(name, "liblsan.so", 10) == 0;
+    return strncmp(name, "libasan.so", 10) == 0 || strncmp(name, "libubsan.so", 11) == 0 ||
+           strncmp(name, "liblsan.so", 10) == 0;
+}
+
+/* The shim itself, whatever its file is called (a copy preloaded under
+ * another name must still carry hub_tls, or a new greenlet's block starts
+ * with no running greenlet): the module one of our functions lies in. */
+static int is_self(const struct dl_phdr_info *i)
+{
+    ElfW(Addr) a = (ElfW(Addr)) & hub_tcb_init - i->dlpi_addr;
+    for (int k = 0; k < i->dlpi_phnum; k++) {
+        const ElfW(Phdr) *p = &i->dlpi_phdr[k];
+        if (p->p_type == PT_LOAD && a >= p->p_vaddr && a - p->p_vaddr < p->p_memsz) return 1;
+    }
+    return 0;
 }
 
 /* Which modules count: those the program uses. The roots are the
@@ -209,14 +222,14 @@ static int scan_cb(struct dl_phdr_info *i, size_t n, void *arg)
         if (i->dlpi_phdr[k].p_type == PT_TLS && i->dlpi_phdr[k].p_memsz) tls = &i->dlpi_phdr[k];
         if (i->dlpi_phdr[k].p_type == PT_DYNAMIC) dynp = &i->dlpi_phdr[k];
     }
-    int exe = !i->dlpi_name || !*i->dlpi_name;
+    int exe = !i->dlpi_name || !*i->dlpi_name, self = !exe && is_self(i);
     const char *name = exe ? program_invocation_short_name : base_name(i->dlpi_name);
     if (!exe && strncmp(name, "linux-vdso", 10) == 0)
         return 0; /* its dynamic section is not relocated */
     if (tls && s->init && !exe && strncmp(name, "libc.so", 7) == 0 && i->dlpi_tls_data) {
         libc_off = (char *)i->dlpi_tls_data - s->tp;
         s->libc_ok = tls->p_memsz == LT_SIZE;
-    } else if (tls && s->init && !exe && is_carried(name) && i->dlpi_tls_data &&
+    } else if (tls && s->init && !exe && (self || is_carried(name)) && i->dlpi_tls_data &&
                ncarry < MAX_CARRY) {
         carry[ncarry].off = (char *)i->dlpi_tls_data - s->tp;
         carry[ncarry].size = tls->p_memsz;
@@ -232,7 +245,7 @@ static int scan_cb(struct dl_phdr_info *i, size_t n, void *arg)
     m->name = m->soname = name;
     m->tls = tls != NULL;
     m->exe = (unsigned char)exe;
-    m->neutral = !exe && is_neutral(name);
+    m->neutral = self || (!exe && is_neutral(name));
     if (dynp) { /* ld.so relocated DT_STRTAB in place (x86_64) */
         m->dyn = (const ElfW(Dyn) *)(i->dlpi_addr + dynp->p_vaddr);
         for (const ElfW(Dyn) *d = m->dyn; d->d_tag != DT_NULL; d++)
