@@ -63,6 +63,7 @@ GP_FORK_CODE void hub_fork_child(void)
     GP_SET(h->running, self);
     h->tid = (int)gettid();
     GP_SET(h->initial, 1); /* the child's only thread */
+    hub_initial_forked(h);
     GP_SET(h->nparked, 0);
     GP_SET(h->wakers, 0); /* what counted itself there belonged to the dropped */
     GP_SET(h->rq_len, 0);

@@ -228,6 +228,19 @@ static void hub_unlink(struct hub *h, gl_t *g)
 }
 
 static struct hub *first_hub;
+GP_FORK_DATA static struct hub
+    *initial_hub; /* the process's main thread's (a fork child's only one) */
+unsigned hub_natives;
+
+GP_FORK_CODE void hub_initial_forked(struct hub *h)
+{
+    GP_SET(initial_hub, h);
+}
+
+struct hub *hub_initial(void)
+{
+    return __atomic_load_n(&initial_hub, __ATOMIC_ACQUIRE);
+}
 
 void hub_soon(void)
 {
@@ -301,6 +314,9 @@ static struct hub *hub_create(void)
         extern void *__libc_stack_end;
         h->initial = 1;
         h->main_top = (uintptr_t)__libc_stack_end;
+        __atomic_store_n(&initial_hub, h, __ATOMIC_RELEASE);
+    } else {
+        __atomic_fetch_add(&hub_natives, 1, __ATOMIC_RELAXED);
     }
     hub_monitor_add(h);
     hub_preempt_arm(h);
@@ -531,6 +547,8 @@ static void hub_main(void *arg)
         /* the monitor (hub/monitor.c) tells a held OS thread by this */
         __atomic_store_n(&h->passes, h->passes + 1, __ATOMIC_RELAXED);
         hub_reap(h);
+        if (__builtin_expect(__atomic_load_n(&hub_natives, __ATOMIC_RELAXED) != 0, 0))
+            hub_wq_foreign_check(h);
         if (__builtin_expect(hub_sig_due(h), 0)) hub_sig_dispatch(h);
         if (!h->rq_head) {
             if (h->pq_head) { /* only preempted ones: look for I/O, never block */

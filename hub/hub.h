@@ -257,6 +257,12 @@ static inline hub_waiter *hub_wq_first(hub_wq *q)
 void hub_wq_wake(hub_wq *q, hub_waiter *w); /* wake this one (it is on q) */
 gl_t *hub_wq_wake_one(hub_wq *q);           /* the woken greenlet, or NULL */
 int hub_wq_wake_all(hub_wq *q);             /* how many were woken */
+/* From a native OS thread (hub_solo), which cannot touch q: every greenlet
+ * of the process's main hub waiting on q in hub_wq_wait returns 0 soon (a
+ * spurious wake-up: it looks again). q is only compared, never read. A
+ * greenlet that parked before the process had a native thread is reached
+ * at the hub's next poke. Thread-safe. */
+void hub_wq_wake_foreign(hub_wq *q);
 
 /* A wait on q that something outside the loop may also end: a signal
  * handler or another OS thread, which cannot touch q, calls hub_soon()

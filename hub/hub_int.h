@@ -150,14 +150,22 @@ enum {
     HUB_POKE_SIG = 4,    /* signals queued by hub_sig_defer */
     HUB_POKE_CHILD = 8,  /* a SIGCHLD: hub_child_wait's waiters look again */
     HUB_POKE_DUMP = 16,  /* the dump signal */
+    HUB_POKE_WQ = 32,    /* hub_wq_wake_foreign: posted queues' waiters look again */
 };
 void hub_poke_arm(struct hub *h);
 int hub_poke(struct hub *h, unsigned why);
 void hub_poke_forked(struct hub *h); /* fork child: the parent's posts dropped */
 /* What the poke calls on the hub for each reason */
-void hub_outside_wake(struct hub *h); /* wait.c */
-void hub_child_poked(void);           /* child.c */
-void hub_dump_poked(void);            /* dump.c */
+void hub_outside_wake(struct hub *h);     /* wait.c */
+void hub_child_poked(void);               /* child.c */
+void hub_dump_poked(void);                /* dump.c */
+void hub_wq_foreign_drain(struct hub *h); /* wait.c */
+void hub_wq_foreign_check(struct hub *h); /* wait.c: hub_main, once hub_natives */
+/* hub.c: the hub of the process's main thread (the greenlets'), or NULL;
+ * how many hubs native threads made (each alone on its own) */
+struct hub *hub_initial(void);
+void hub_initial_forked(struct hub *h);
+extern unsigned hub_natives;
 
 /* wait.c, for the other waits of hub/: parks on q as that (w: the caller's node or NULL); the raw
  * wake code, no interrupt handling */

@@ -43,6 +43,7 @@ static void on_poke(struct ev_loop *loop, ev_async *w, int revents)
     }
     if (due & HUB_POKE_CHILD) hub_child_poked();
     if (due & HUB_POKE_DUMP) hub_dump_poked();
+    if (due & HUB_POKE_WQ) hub_wq_foreign_drain(h);
     /* HUB_POKE_SIG only wakes the loop: hub_main hands the queued signals
      * out after ev_run returns */
 }

@@ -358,6 +358,9 @@ int hub_wq_park(hub_wq *q, hub_waiter *w, hub_deadline dl, int kind, long obj)
     q->tail = w;
     self->wq_q = q;
     self->wq_w = w;
+    /* A native thread may wake it (hub_wq_wake_foreign): the poke is ready */
+    if (__builtin_expect(__atomic_load_n(&hub_natives, __ATOMIC_RELAXED) != 0, 0))
+        hub_poke_arm(self->hub);
     wait_begin(self, kind, obj, 0);
     return gl_park(dl); /* gl_unpark took us off q, whoever woke us */
 }
@@ -400,6 +403,55 @@ int hub_wq_wait_outside(hub_wq *q, hub_deadline dl)
      * futex wait compares the word again, instead of parking blind. */
     r = intr_after(r);
     return r == HUB_RESTART ? 0 : r;
+}
+
+/* A native OS thread (alone on a hub of its own) cannot touch the
+ * greenlets' queues. It posts the queue's address here and pokes the
+ * greenlets' hub, which makes every greenlet parked on that queue by
+ * hub_wq_wait return 0, the spurious wake-up its caller handles by looking
+ * again. The address is only compared, never read: the queue may be gone
+ * (then nobody waits on it) or reused (then its waiters look again, no
+ * harm). With the slots full, the waiters of every queue look again. */
+#define FOREIGN_SLOTS 8
+static hub_wq *foreign_q[FOREIGN_SLOTS];
+static int foreign_all, foreign_due;
+
+void hub_wq_wake_foreign(hub_wq *q)
+{
+    int i = 0;
+    for (hub_wq *none = NULL; i < FOREIGN_SLOTS; i++, none = NULL)
+        if (__atomic_compare_exchange_n(&foreign_q[i], &none, q, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            break;
+    if (i == FOREIGN_SLOTS) __atomic_store_n(&foreign_all, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&foreign_due, 1, __ATOMIC_RELEASE);
+    hub_poke(hub_initial(), HUB_POKE_WQ);
+}
+
+/* Every pass of the initial hub's loop once the process has native
+ * threads: a poke posted before the hub had armed it (the waiters parked
+ * before any native thread existed) is found here, at the hub's next
+ * wake-up, and from now on the poke wakes the hub itself. */
+void hub_wq_foreign_check(struct hub *h)
+{
+    if (!h->initial) return;
+    hub_poke_arm(h);
+    if (__atomic_load_n(&foreign_due, __ATOMIC_ACQUIRE)) hub_wq_foreign_drain(h);
+}
+
+void hub_wq_foreign_drain(struct hub *h)
+{
+    hub_wq *qs[FOREIGN_SLOTS];
+    __atomic_store_n(&foreign_due, 0, __ATOMIC_RELEASE);
+    int n = 0, all = __atomic_exchange_n(&foreign_all, 0, __ATOMIC_ACQ_REL);
+    for (int i = 0; i < FOREIGN_SLOTS; i++)
+        if ((qs[n] = __atomic_exchange_n(&foreign_q[i], NULL, __ATOMIC_ACQ_REL))) n++;
+    for (gl_t *g = h->all; g; g = g->all_next) {
+        if (g->state != GL_PARKED || g->wkind != HUB_W_WQ || !g->wq_q) continue;
+        int hit = all;
+        for (int k = 0; k < n && !hit; k++) hit = g->wq_q == qs[k];
+        if (hit) gl_unpark(g, HUB_RESTART);
+    }
 }
 
 void hub_outside_wake(struct hub *h)

@@ -572,7 +572,8 @@ static int cv_wait(struct gcv *c, struct gmx *m, const struct timespec *abstime,
          * woken: the program may reuse the condvar's memory at once. */
         hub_waiter w = {0};
         do r = hub_wq_wait(&c->q, &w, dl);
-        while (r == 0 && !w.data && __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seq);
+        while (r == 0 && !w.data && __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seq &&
+               !(__atomic_load_n(&c->flags, __ATOMIC_ACQUIRE) & CV_FOREIGN));
     }
     /* Relock whatever happened; an interrupt is a spurious wakeup. The
      * relock itself is no cancellation point. */
@@ -646,12 +647,15 @@ int pthread_cond_clockwait(pthread_cond_t *restrict cond, pthread_mutex_t *restr
 }
 
 /* A native thread signalling: the greenlets' queue is another OS thread's,
- * so from now on greenlets poll seq on this condition variable (a greenlet
- * already queued when this first happens is not reached: see Limits). */
+ * so from now on greenlets poll seq on this condition variable; those
+ * already queued when this first happens are woken by their hub (a
+ * spurious wake-up for any the signal was not for, as POSIX allows). */
 static int cv_foreign(struct gcv *c)
 {
     if (!hub_solo()) return 0;
-    if (!(c->flags & CV_FOREIGN)) __atomic_fetch_or(&c->flags, CV_FOREIGN, __ATOMIC_SEQ_CST);
+    if (!(__atomic_fetch_or(&c->flags, CV_FOREIGN, __ATOMIC_SEQ_CST) & CV_FOREIGN) &&
+        c->qpid == gth_pid())
+        hub_wq_wake_foreign(&c->q);
     return 1;
 }
 

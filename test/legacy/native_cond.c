@@ -1,5 +1,7 @@
 /* A helper thread made the way jemalloc makes its background thread: with
- * libc's own pthread_create, found by dlsym(RTLD_NEXT). It waits on a
+ * libc's own pthread_create (looked up in libc.so.6 itself: jemalloc's
+ * dlsym(RTLD_NEXT) from its library finds that one, the program's own
+ * RTLD_NEXT would find a preloaded library's). It waits on a
  * condition variable (timed and untimed) that the main thread and the
  * program's other threads signal, and reports through a mutex-protected
  * counter the signallers poll. The output is the same however the threads
@@ -84,9 +86,9 @@ int main(void)
 {
     int (*native_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *) =
         (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(
-            RTLD_NEXT, "pthread_create");
+            dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD), "pthread_create");
     if (!native_create) {
-        printf("no pthread_create after the program\n");
+        printf("no pthread_create in libc.so.6\n");
         return 1;
     }
     pthread_t h, s[4];

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 A=/usr/lib/x86_64-linux-gnu
 ALLOCS="libjemalloc.so.2 libtcmalloc.so.4 libmimalloc.so.2"
-plan 13
+plan 15
 for a in $ALLOCS; do
     if [ ! -e "$A/$a" ]; then
         fail "$a is installed (make deps)"; fail "$a after the shim"; fail "$a: per greenlet"; fail "$a: memory"
@@ -48,3 +48,9 @@ done
 # the program's threads signal, untimed and timed (it sleeps in futex).
 same_native_and_shim "a native thread made past the shim waits on a condition variable the greenlets signal" \
     timeout 60 "$L/native_cond"
+# The other way: threads already waiting on condition variables that only
+# such a native thread signals (a broadcast, then one signal per token) are
+# woken by it, not only by a later signal from a greenlet.
+same_native_and_shim "greenlets already waiting on a condition variable are woken by a native thread's broadcast and signals" \
+    timeout 60 "$L/native_signal"
+like "$(shim "$L/native_signal")" "broadcast: 3 of 3.*signal each: 3 of 3" "native_signal under the shim: every waiter woken by the native thread"
