@@ -4,8 +4,9 @@
  * survives here. The others are dropped from the hub's lists without
  * freeing or reusing their stacks: the child may still read data that
  * lives on them (a buffer a dropped thread handed over, a waiter node on a
- * wait queue). The loop is told it forked, so libev makes its own epoll
- * set and signal pipe instead of sharing the parent's.
+ * wait queue). The loop is told it forked before it next runs (hub.c,
+ * hub_ev_run), so libev makes its own epoll set and wake-up descriptor
+ * instead of sharing the parent's.
  *
  * Run from a pthread_atfork child handler registered by our constructor, or
  * earlier, by the first pthread_atfork call of anybody (the thread patch's
@@ -24,7 +25,6 @@ GP_FORK_CODE void hub_fork_child(void)
     struct hub *h = hub_tls.hub;
     gl_t *self = hub_tls.cur;
     if (!h || !self) return;
-    ev_loop_fork(h->loop);
 
     /* Every fd waiter was another greenlet: forget them, stop the watchers. */
     for (int fd = 0; fd < h->nfdw; fd++) {
@@ -62,6 +62,7 @@ GP_FORK_CODE void hub_fork_child(void)
     GP_SET(h->pq_tail, NULL);
     GP_SET(h->running, self);
     h->tid = (int)gettid();
+    h->ev_forked = 1;      /* ev_loop_fork before the loop next runs (hub_ev_run) */
     GP_SET(h->initial, 1); /* the child's only thread */
     hub_initial_forked(h);
     GP_SET(h->nparked, 0);

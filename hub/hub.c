@@ -540,6 +540,21 @@ static int alarm_armed(void)
            (it.it_value.tv_sec || it.it_value.tv_usec);
 }
 
+/* The loop, told it forked when a fork child first runs it: ev_loop_fork
+ * only marks the loop for ev_run to remake its epoll set and wake-up
+ * descriptor, and called from the child handler (fork.c) it wrote a page of
+ * libev's data that a child that never runs the loop (fork, then exec or
+ * _exit) had to copy first; the handler sets ev_forked in the hub's page,
+ * which it writes anyway (the new tid). */
+static void hub_ev_run(struct hub *h, int flags)
+{
+    if (__builtin_expect(h->ev_forked, 0)) {
+        ev_loop_fork(h->loop);
+        h->ev_forked = 0;
+    }
+    ev_run(h->loop, flags);
+}
+
 static void hub_main(void *arg)
 {
     struct hub *h = arg;
@@ -552,11 +567,11 @@ static void hub_main(void *arg)
         if (__builtin_expect(hub_sig_due(h), 0)) hub_sig_dispatch(h);
         if (!h->rq_head) {
             if (h->pq_head) { /* only preempted ones: look for I/O, never block */
-                ev_run(h->loop, EVRUN_NOWAIT);
+                hub_ev_run(h, EVRUN_NOWAIT);
             } else {
                 if (h->wakers == 0 && h->nparked > 0 && !alarm_armed()) hub_would_block_forever();
                 __atomic_store_n(&h->in_loop, 1, __ATOMIC_RELAXED);
-                ev_run(h->loop, EVRUN_ONCE);
+                hub_ev_run(h, EVRUN_ONCE);
                 __atomic_store_n(&h->in_loop, 0, __ATOMIC_RELAXED);
             }
             if (hub_sig_due(h)) hub_sig_dispatch(h);
@@ -571,7 +586,7 @@ static void hub_main(void *arg)
              * once after a preemption or a lone "nothing ready" spinner). */
             if (h->since_poll >= HUB_POLL_EVERY || h->poll_now) {
                 gl_t *tail = h->rq_tail;
-                ev_run(h->loop, EVRUN_NOWAIT);
+                hub_ev_run(h, EVRUN_NOWAIT);
                 if (hub_sig_due(h)) hub_sig_dispatch(h);
                 h->since_poll = 0;
                 /* after a preemption, what the poll woke runs first (Go's

@@ -71,6 +71,7 @@ struct hub {
     gl_t *pq_head, *pq_tail;    /* preempted greenlets: they run when nothing else is ready */
     unsigned since_pq;          /* greenlets run since one was taken from pq */
     int tid;                    /* the OS thread's, for the monitor */
+    unsigned char ev_forked;    /* a fork child's: libev not told yet (hub_ev_run) */
     unsigned char initial;      /* on the process's initial thread (tid == pid) */
     uintptr_t main_top;         /* top of the OS thread's own stack, when known */
     unsigned long preempt_pass; /* passes when the slice ran out (preempt.c) */

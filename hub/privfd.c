@@ -3,8 +3,8 @@
  *
  * Created: libev's creation calls reach the hooks (epoll_create1, eventfd,
  * ...), which hand the new fd here: it moves to a high slot under
- * RLIMIT_NOFILE, close-on-exec, so a program that closes 0-2 and opens
- * again gets its low numbers back.
+ * RLIMIT_NOFILE or 1024, whichever is lower (nofile_limit), close-on-exec,
+ * so a program that closes 0-2 and opens again gets its low numbers back.
  *
  * Closed by the program (a loop over /proc/self/fd or up to _SC_OPEN_MAX,
  * closefrom, close_range, dup2/dup3 onto it): the hooks call hub_priv_evict
@@ -102,10 +102,17 @@ static int is_burned(int fd)
     return 0;
 }
 
+/* The range ours are placed in: up to RLIMIT_NOFILE, but never above 1024
+ * (the usual soft limit), so a raised limit does not push them up. A fork
+ * copies the kernel's descriptor table up to the highest open number, and
+ * libev sizes its per-descriptor array by the highest one it watches: with
+ * ours just under a limit of 20,000, every fork of the process copied a
+ * 160 KiB table and 80 more pages of page table entries, and fork + exit +
+ * waitpid cost a quarter more than natively (make bench, 60-fork). */
 static long nofile_limit(void)
 {
     struct rlimit rl;
-    if (gp_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    if (gp_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur < 1024)
         return (long)rl.rlim_cur;
     return 1024;
 }
@@ -123,7 +130,7 @@ static int dup_unburned(int fd, long start)
     return -1;
 }
 
-/* A duplicate in the high region: from RLIMIT_NOFILE - 64 up. */
+/* A duplicate in the high region: from nofile_limit() - 64 up. */
 static int high_dup(int fd)
 {
     long lim = nofile_limit(), base = lim > 256 ? lim - 64 : lim / 2;

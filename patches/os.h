@@ -5,7 +5,9 @@
 
 /* signal.c */
 /* SIGCHLD reaches our handler on this thread, so hub_child_notify() runs
- * on every child state change (else child waits poll). */
+ * on every child state change (else child waits poll). Installs that
+ * handler first if the program's SIG_DFL had left the kernel's in place:
+ * call it before the wait's first WNOHANG try. */
 int sig_chld_reliable(void);
 /* A waiter of the hub wakes with EINTR when the program's SIGCHLD handler
  * ran without SA_RESTART while it waited, as one thread would natively:

@@ -4,6 +4,11 @@
  * changed state (hub_child_notify: greenlets in waitpid retry the real call
  * with WNOHANG) and then runs the program's own handler, with the siginfo
  * it asked for, exactly when the program's disposition says it would run.
+ * While the program's disposition is SIG_DFL and no greenlet has waited
+ * for a child through the hub yet (sig_chld_reliable arms it), the real
+ * one stays SIG_DFL: the kernel then drops SIGCHLD at once, as natively,
+ * and a fork's parent reaping with the kernel's own wait pays no signal
+ * delivery (a frame on its stack, a handler, sigreturn) per child.
  * signal()/sigaction() for SIGCHLD read and write the program's view;
  * SIG_IGN keeps its auto-reaping meaning (SA_NOCLDWAIT on our handler).
  * libev's own SIGCHLD reaper is never installed, with or without this
@@ -22,7 +27,8 @@
 #include "signal_int.h"
 
 static struct sigaction prog;          /* the program's view of SIGCHLD */
-static int managed;                    /* our handler is the real one */
+static int managed;                    /* we keep the program's view (prog) */
+static int armed;                      /* our handler stays even for SIG_DFL */
 static int glibc_flags;                /* flags glibc adds (SA_RESTORER) */
 static volatile int intr GP_FORK_DATA; /* EINTRs owed to child waiters */
 static unsigned hold;                  /* system() calls in progress */
@@ -71,11 +77,17 @@ static void on_sigchld(int sig, siginfo_t *si, void *uc)
 }
 
 /* Makes the real disposition match prog: our handler, with the program's
- * mask and the flags that change what the kernel does. */
+ * mask and the flags that change what the kernel does; or SIG_DFL when
+ * there is nothing to run and nobody to tell. */
 static int apply(void)
 {
     struct sigaction real;
     memset(&real, 0, sizeof real);
+    if (prog.sa_handler == SIG_DFL && !(prog.sa_flags & SA_NOCLDWAIT) &&
+        !__atomic_load_n(&armed, __ATOMIC_ACQUIRE)) {
+        real.sa_handler = SIG_DFL;
+        return REAL(sigaction)(SIGCHLD, &real, NULL);
+    }
     real.sa_sigaction = on_sigchld;
     real.sa_mask = prog.sa_mask;
     if (hub_sig_shared(64)) sigaddset(&real.sa_mask, 64); /* as signal_deliver.c */
@@ -166,13 +178,31 @@ void gp_init_signal(void)
     struct sigaction cur, probe;
     if (gp_sig_view(SIGCHLD, &cur) != 0) return;
     prog = cur; /* SIG_DFL, or SIG_IGN inherited across exec */
+    armed = 1;  /* our handler, once: */
     if (apply() != 0) return;
     /* learn what glibc adds to sa_flags, so the view reads back as natively */
     if (REAL(sigaction)(SIGCHLD, NULL, &probe) == 0) {
         int asked = SA_SIGINFO | SA_RESTART | (prog.sa_handler == SIG_IGN ? SA_NOCLDWAIT : 0);
         glibc_flags = probe.sa_flags & ~asked & ~(SA_NODEFER | SA_ONSTACK | SA_NOCLDWAIT);
     }
+    armed = 0; /* SIG_DFL again until a greenlet waits for a child */
+    apply();
     managed = 1;
+}
+
+/* Our handler becomes the real disposition for good: a greenlet is about
+ * to wait for a child through the hub, which a SIGCHLD must wake. Called
+ * before that greenlet's first WNOHANG try, so a child that changed state
+ * while the kernel still dropped SIGCHLD is found by that try. */
+static void arm(void)
+{
+    if (__atomic_load_n(&armed, __ATOMIC_ACQUIRE)) return;
+    sigset_t chld, saved; /* as the sigaction hook: no half view */
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    REAL(pthread_sigmask)(SIG_BLOCK, &chld, &saved);
+    if (!__atomic_exchange_n(&armed, 1, __ATOMIC_ACQ_REL)) apply();
+    REAL(pthread_sigmask)(SIG_SETMASK, &saved, NULL);
 }
 
 /* ---- for the os patch ------------------------------------------------------ */
@@ -180,6 +210,7 @@ void gp_init_signal(void)
 int sig_chld_reliable(void)
 {
     if (!managed || !gp_syms[GP_SYM_sigaction].on) return 0;
+    arm();
     sigset_t cur;
     if (REAL(pthread_sigmask)(SIG_BLOCK, NULL, &cur) != 0) return 0;
     return !sigismember(&cur, SIGCHLD); /* blocked: the program takes it otherwise */

@@ -33,9 +33,11 @@ is "$s" "$n" "the daemon under the shim: /dev/null on 0-2, everything closed, th
 # and dup2 are) switched off.
 # placed DESC KIND-REGEX ENV... -- CMD...: CMD's descriptors of that kind,
 # seen from /proc once it printed "ready" (or after WAIT seconds), sit in
-# the upper half below the limit and are close-on-exec.
+# the upper half below the limit, or below 1024 when the limit is higher
+# (a fork copies the descriptor table up to the highest open number), and
+# are close-on-exec.
 placed() {
-    local desc=$1 kinds=$2 envs=() pid lim ours low open nocloexec
+    local desc=$1 kinds=$2 envs=() pid lim top ours low open nocloexec
     shift 2
     while [ "$1" != -- ]; do envs+=("$1"); shift; done
     shift
@@ -51,7 +53,8 @@ placed() {
     done
     lim=$(awk '/Max open files/{print $4}' /proc/$pid/limits)
     ours=$(ls -l /proc/$pid/fd | awk -v k="$kinds" '$NF ~ k {print $(NF-2)}' | sort -n | tr '\n' ' ')
-    low=$(for fd in $ours; do [ "$fd" -lt $((lim / 2)) ] && echo "$fd"; done)
+    top=$((lim < 1024 ? lim : 1024))
+    low=$(for fd in $ours; do [ "$fd" -lt $((top / 2)) ] || [ "$fd" -ge "$top" ] && echo "$fd"; done)
     open=$(for fd in $ours; do awk '/^flags/{print $2}' /proc/$pid/fdinfo/"$fd"; done)
     nocloexec=$(for f in $open; do [ $((8#$f & 8#2000000)) -eq 0 ] && echo "$f"; done)
     [ -n "$ours" ] && [ -z "$low" ] && [ -z "$nocloexec" ]
