@@ -154,6 +154,9 @@ void gp_stats_print(void)
                "%s stack: peak reserved %s, deepest use seen at a wait %s\n",
                P, hub_stats.created, hub_stats.peak_alive, hub_stats.switches, hub_stats.parks,
                (double)hub_stats.parked_ns / 1e9, P, res, deep);
+    if (hub_tcb_changes) /* greenlets with blocks of their own (hub/tcb.c) */
+        gp_dprintf(2, "%s thread control blocks: %%fs changed %lu times (%s)\n", P, hub_tcb_changes,
+                   hub_tcb_switcher());
     if (gp_config.monitor_ms || gp_config.preempt_ms)
         gp_dprintf(2,
                    "%s monitor: reports %lu; preemptions %lu (at a patched call %lu, by signal "

@@ -8,7 +8,7 @@
 # key destructors when a thread returns, calls pthread_exit or is cancelled, and errno, h_errno, uselocale, _res, strerror and dlerror
 # per thread, pthread_self/pthread_equal and pthread_getattr_np.
 . "$(dirname "$0")/../lib.sh"
-plan 17
+plan 19
 parity tls_threads "C thread-local storage: same output natively and under the shim"
 out=$(shim "$L/tls_threads")
 like "$out" "static TLS: 100 threads, 0 wrong values, main's still -1" "static TLS per thread, from the image"
@@ -26,6 +26,12 @@ out=$(GEVENT_TLS=shared shim "$L/tls_threads" 2>&1)
 like "$out" "registry: 0 owners saw" "GEVENT_TLS=shared: greenlets share the OS thread's TLS, as in gevent"
 out=$(GEVENT_TLS=bogus shim /bin/true 2>&1); rc=$?
 is "$rc: $out" '2: gevent_patch: bad GEVENT_TLS="bogus": allowed: auto, greenlet, shared' "a bad GEVENT_TLS value stops with status 2"
+
+# GEVENT_STATS counts the %fs changes when greenlets have blocks.
+st=$(GEVENT_STATS=1 shim "$L/tls_threads" 2>&1 >/dev/null)
+like "$st" "thread control blocks: %fs changed [1-9][0-9]* times \((arch_prctl|wrfsbase)\)" "GEVENT_STATS: %fs changes counted, and how they are made"
+st=$(GEVENT_STATS=1 GEVENT_TLS=shared shim "$L/tls_threads" 2>&1 >/dev/null)
+is "$(grep -c "%fs changed" <<<"$st")" "0" "GEVENT_STATS with TLS shared: no %fs changes"
 
 # The shim's own TLS is found by address, not by file name: a copy
 # preloaded under another name still gives every greenlet its block.
