@@ -304,6 +304,10 @@ void hub_sigmask_set(gl_t *g, uint64_t mask);
 /* The OS thread's mask was changed behind the hub's back (a call that
  * bypassed hub_sigmask_set): read it again. */
 void hub_sigmask_sync(void);
+/* The alternate signal stack the hub set on the calling OS thread for its
+ * stack-overflow report (the program had none), or NULL (hub/stack.c). */
+void *hub_own_altstack(void);
+
 /* ---- process-directed signals (hub/sig.c) -------------------------------- */
 
 /* The kernel gives a process-directed signal (kill, alarm, a child's

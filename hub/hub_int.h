@@ -50,6 +50,7 @@ struct hub {
     int poke_on;                    /* poke started (hub_poke_arm) */
     struct hub_remote *remote_head; /* pushed by any thread, drained here */
     gp_link *outside;               /* wait.c: waits hub_soon may end */
+    void *altstack;                 /* stack.c: the alternate signal stack we set, if any */
     /* signal masks (hub.c): the OS thread's as last set, the hub's own,
      * and for each signal how many live greenlets block it */
     int masks; /* any greenlet or the OS thread blocks something */

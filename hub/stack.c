@@ -235,16 +235,26 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     default_action(sig);
 }
 
+void *hub_own_altstack(void)
+{
+    return hub_tls.hub ? hub_tls.hub->altstack : NULL;
+}
+
 void hub_stack_thread_init(void)
 {
     static int installed;
     stack_t ss = {0}, cur;
     /* The program's own alternate stack stays (its handlers look at it,
      * and ours runs on it as well); else one of ours. */
-    if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE)) goto handler;
+    if (gp_syscall(SYS_sigaltstack, NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE)) goto handler;
     ss.ss_size = 64 << 10;
     ss.ss_sp = mmap(NULL, ss.ss_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0) return;
+    if (ss.ss_sp == MAP_FAILED) return;
+    if (gp_syscall(SYS_sigaltstack, &ss, NULL) != 0) {
+        munmap(ss.ss_sp, ss.ss_size);
+        return;
+    }
+    hub_tls.hub->altstack = ss.ss_sp; /* the program's view hides it */
 handler:
     if (__atomic_exchange_n(&installed, 1, __ATOMIC_ACQ_REL)) return;
     struct sigaction sa, old;

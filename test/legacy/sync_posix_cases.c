@@ -19,7 +19,9 @@
  *  forkcond  a private condvar in shared memory, with a waiter in a fork
  *         child, signalled and broadcast by the parent
  *         (pthread_cond_init/1-3)
- * usage: sync_posix_cases [nomem|join|cond|sched|killh|rtq|forkcond]...
+ *  altstack  the alternate signal stack seen by a handler of a program that
+ *         set none, then one it sets and disables (sigaction/12-29, 13-3)
+ * usage: sync_posix_cases [nomem|join|cond|sched|killh|rtq|forkcond|altstack]...
  * (default: all) */
 #define _GNU_SOURCE /* sighold, sigrelse */
 #include <errno.h>
@@ -413,10 +415,54 @@ static void forkcond_case(void)
     munmap(fc, sizeof *fc);
 }
 
+static stack_t alt_before;
+static volatile stack_t alt_in;
+static volatile int alt_ret = -2;
+
+static void alt_handler(int sig)
+{
+    (void)sig;
+    stack_t now;
+    alt_ret = sigaltstack(NULL, &now);
+    alt_in = now;
+}
+
+static void altstack_case(void)
+{
+    sigaltstack(NULL, &alt_before);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = alt_handler;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    printf("altstack: before: %s, size %zu, flags %d; in the handler: %d, same: %s, flags %d\n",
+           alt_before.ss_sp ? "a stack" : "none", alt_before.ss_size, alt_before.ss_flags, alt_ret,
+           alt_in.ss_sp == alt_before.ss_sp && alt_in.ss_size == alt_before.ss_size ? "yes" : "no",
+           alt_in.ss_flags);
+    static char mine[1 << 16];
+    stack_t ss = {.ss_sp = mine, .ss_size = sizeof mine, .ss_flags = 0}, old, now;
+    int r = sigaltstack(&ss, &old);
+    sigaltstack(NULL, &now);
+    printf("altstack: set our own: %d, old flags %d; now ours: %s, flags %d\n", r, old.ss_flags,
+           now.ss_sp == mine && now.ss_size == sizeof mine ? "yes" : "no", now.ss_flags);
+    alt_ret = -2;
+    raise(SIGUSR1);
+    printf("altstack: in the handler: %d, on ours: %s\n", alt_ret,
+           alt_in.ss_sp == mine && (alt_in.ss_flags & SS_ONSTACK) ? "yes" : "no");
+    ss.ss_flags = SS_DISABLE;
+    r = sigaltstack(&ss, &old);
+    sigaltstack(NULL, &now);
+    printf("altstack: disabled: %d, old ours: %s; now flags %d; bad flags: %s\n", r,
+           old.ss_sp == mine ? "yes" : "no", now.ss_flags,
+           (ss.ss_flags = 12345, sigaltstack(&ss, NULL) == -1 && errno == EINVAL) ? "EINVAL"
+                                                                                  : "other");
+}
+
 int main(int argc, char **argv)
 {
-    const char *all[] = {"nomem", "join", "cond", "sched", "killh", "rtq", "forkcond"};
-    int n = argc > 1 ? argc - 1 : 7;
+    const char *all[] = {"nomem", "join", "cond", "sched", "killh", "rtq", "forkcond", "altstack"};
+    int n = argc > 1 ? argc - 1 : 8;
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : all[i];
         if (!strcmp(c, "join"))
@@ -433,6 +479,8 @@ int main(int argc, char **argv)
             rtq_case();
         else if (!strcmp(c, "forkcond"))
             forkcond_case();
+        else if (!strcmp(c, "altstack"))
+            altstack_case();
         else {
             fprintf(stderr, "unknown case %s\n", c);
             return 2;

@@ -6,10 +6,11 @@
 # parameters of a thread created with an explicit policy; the first lock of
 # a process whose memory is full; pthread_kill from a handler to another
 # thread; a real-time signal raised twice and taken twice, sighold/sigrelse;
-# a private condvar in shared memory signalled by the parent of its waiter. A hang
-# shows as a differing output (each run is limited to 60 s).
+# a private condvar in shared memory signalled by the parent of its waiter;
+# the alternate signal stack a handler sees (none set, then the program's).
+# A hang shows as a differing output (each run is limited to 60 s).
 . "$(dirname "$0")/../lib.sh"
-cases=(nomem join cond sched killh rtq forkcond)
+cases=(nomem join cond sched killh rtq forkcond altstack)
 plan ${#cases[@]}
 for c in "${cases[@]}"; do
     same_native_and_shim "sync_posix_cases $c: same output and status natively and under the shim" \
