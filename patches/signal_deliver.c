@@ -19,11 +19,14 @@
  * signal merely passes through the hub); sa_mask, SA_NODEFER, SA_ONSTACK
  * and SA_RESTART go to the kernel with the trampoline, so the kernel
  * applies them as for the program's own handler.
- * Left to the kernel: SIGKILL, SIGSTOP, glibc's internal signals, faults
- * (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS: raised by the
- * instruction that faults, in the greenlet that runs it; the hub's stack
- * overflow reporter owns SIGSEGV), and SIGCHLD, which signal.c shares
- * with the hub's child reaper through the same deferral. */
+ * Faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS) the kernel
+ * raises (si_code > 0) belong to the instruction that faulted: their
+ * handler runs at once in whatever runs, as natively in the faulting
+ * thread; sent by kill or raise they are signals like the others (posix
+ * sigaction/17-*: a SIGBUS sent by kill interrupts a greenlet's select).
+ * Left to the kernel: SIGKILL, SIGSTOP, glibc's internal signals, and
+ * SIGCHLD, which signal.c shares with the hub's child reaper through the
+ * same deferral. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -53,13 +56,12 @@ static __thread struct {
 static __thread int nframes __attribute__((tls_model("initial-exec")));
 
 #define BIT(s) (1ull << ((s)-1))
-#define FAULTS                                                                                     \
-    (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS) |         \
-     BIT(SIGKILL) | BIT(SIGSTOP) | BIT(SIGCHLD))
+#define FAULTS (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS))
+#define NOT_OURS (BIT(SIGKILL) | BIT(SIGSTOP) | BIT(SIGCHLD))
 
 int gp_sig_handles(int sig)
 {
-    return sig >= 1 && sig < 65 && !(FAULTS & BIT(sig)) && (sig < 32 || sig > 33) &&
+    return sig >= 1 && sig < 65 && !(NOT_OURS & BIT(sig)) && (sig < 32 || sig > 33) &&
            gp_syms[GP_SYM_sigaction].on;
 }
 
@@ -149,7 +151,8 @@ static void shared_foreign(int sig, siginfo_t *si, void *uc)
 static void trampoline(int sig, siginfo_t *si, void *uc)
 {
     int e = errno;
-    if (gp_sig_elsewhere(sig, si)) {
+    int fault = (FAULTS & BIT(sig)) && si && si->si_code > 0; /* the kernel's, not kill's */
+    if (!fault && gp_sig_elsewhere(sig, si)) {
         errno = e;
         return;
     }

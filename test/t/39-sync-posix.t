@@ -11,8 +11,12 @@
 # A hang shows as a differing output (each run is limited to 60 s).
 . "$(dirname "$0")/../lib.sh"
 cases=(nomem join cond sched killh rtq forkcond altstack)
-plan ${#cases[@]}
+plan $((${#cases[@]} + 1))
 for c in "${cases[@]}"; do
     same_native_and_shim "sync_posix_cases $c: same output and status natively and under the shim" \
         timeout 60 "$L/sync_posix_cases" "$c"
 done
+# faults the kernel raises run their handler in the faulting thread; sent
+# with kill they interrupt a wait as any signal (posix sigaction/17-*)
+same_native_and_shim "sig_faults: fault handlers, and fault signals sent by kill or raise" \
+    timeout 60 "$L/sig_faults"
