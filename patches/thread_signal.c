@@ -120,6 +120,12 @@ static int gkill(pthread_t t, int sig, int raised)
     uint64_t bit = 1ull << (sig - 1);
     if (!(th->gl->sigmask & bit) && ignored(sig)) return 0; /* discarded, interrupts nothing */
     add_pending(th, sig, raised);
+    /* Blocked and waited for in sigwait & co.: the wait looks again and
+     * takes it (posix sigwait/6-2) */
+    if (th->gl->sigmask & bit && th->gl->sigwait & bit && th->gl->state == GL_PARKED) {
+        gl_unpark(th->gl, 0);
+        return 0;
+    }
     if (th->gl->sigmask & bit) return 0; /* blocked: it waits */
     /* Parked: the wait is interrupted, the handler runs in th as it wakes,
      * and the call goes on or fails with EINTR as natively (SA_RESTART). */
@@ -145,7 +151,11 @@ void gth_kill_soon(void)
          * have been delivered meanwhile, or the thread joined) */
         struct gth *th = gth_find(kill_soon[i]);
         gl_t *g = th ? th->gl : NULL;
-        if (g && g->hub == hub_tls.hub && g->pending && g->state == GL_PARKED) gl_unpark(g, EINTR);
+        if (!g || g->hub != hub_tls.hub || g->state != GL_PARKED) continue;
+        if (g->sigwait & th->sigpending)
+            gl_unpark(g, 0); /* sigwait & co. look again and take it */
+        else if (g->pending)
+            gl_unpark(g, EINTR);
     }
 }
 
@@ -156,7 +166,8 @@ static int gkill_in_handler(struct gth *th, int sig)
     uint64_t bit = 1ull << (sig - 1);
     if (!(th->gl->sigmask & bit) && ignored(sig)) return 0;
     add_pending(th, sig, 0);
-    if (th->gl->sigmask & bit || th->gl->state != GL_PARKED) return 0; /* at its next call */
+    if ((th->gl->sigmask & bit && !(th->gl->sigwait & bit)) || th->gl->state != GL_PARKED)
+        return 0; /* at its next call */
     unsigned i = __atomic_fetch_add(&kill_soon_n, 1, __ATOMIC_ACQ_REL);
     if (i < KILL_SOON) kill_soon[i] = th->self;
     hub_soon();

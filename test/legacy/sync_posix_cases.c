@@ -21,7 +21,9 @@
  *         (pthread_cond_init/1-3)
  *  altstack  the alternate signal stack seen by a handler of a program that
  *         set none, then one it sets and disables (sigaction/12-29, 13-3)
- * usage: sync_posix_cases [nomem|join|cond|sched|killh|rtq|forkcond|altstack]...
+ *  sigwaitn  threads waiting in sigwait for a signal they block, each sent
+ *         its own with pthread_kill (sigwait/6-2)
+ * usage: sync_posix_cases [CASE]... (the names above)
  * (default: all) */
 #define _GNU_SOURCE /* sighold, sigrelse */
 #include <errno.h>
@@ -459,10 +461,42 @@ static void altstack_case(void)
                                                                                   : "other");
 }
 
+#define NSW 4
+static void *sw_thread(void *arg)
+{
+    sigset_t s;
+    int sig = 0;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    int r = sigwait(&s, &sig); /* blocked since main's mask */
+    *(int *)arg = r == 0 && sig == SIGUSR1;
+    return NULL;
+}
+
+static void sigwaitn_case(void)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    pthread_t t[NSW];
+    int took[NSW] = {0}, n = 0;
+    for (int i = 0; i < NSW; i++) pthread_create(&t[i], NULL, sw_thread, &took[i]);
+    usleep(100000); /* most are in sigwait by now (those that are not find it pending) */
+    for (int i = 0; i < NSW; i++) {
+        pthread_kill(t[i], SIGUSR1);
+        pthread_join(t[i], NULL);
+        n += took[i];
+    }
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    printf("sigwaitn: %d of %d threads took the SIGUSR1 sent to each\n", n, NSW);
+}
+
 int main(int argc, char **argv)
 {
-    const char *all[] = {"nomem", "join", "cond", "sched", "killh", "rtq", "forkcond", "altstack"};
-    int n = argc > 1 ? argc - 1 : 8;
+    const char *all[] = {"nomem", "join",     "cond",     "sched",   "killh",
+                         "rtq",   "forkcond", "altstack", "sigwaitn"};
+    int n = argc > 1 ? argc - 1 : 9;
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : all[i];
         if (!strcmp(c, "join"))
@@ -481,6 +515,8 @@ int main(int argc, char **argv)
             forkcond_case();
         else if (!strcmp(c, "altstack"))
             altstack_case();
+        else if (!strcmp(c, "sigwaitn"))
+            sigwaitn_case();
         else {
             fprintf(stderr, "unknown case %s\n", c);
             return 2;

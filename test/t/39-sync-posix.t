@@ -7,10 +7,11 @@
 # a process whose memory is full; pthread_kill from a handler to another
 # thread; a real-time signal raised twice and taken twice, sighold/sigrelse;
 # a private condvar in shared memory signalled by the parent of its waiter;
-# the alternate signal stack a handler sees (none set, then the program's).
+# the alternate signal stack a handler sees (none set, then the program's);
+# threads in sigwait each sent their signal with pthread_kill.
 # A hang shows as a differing output (each run is limited to 60 s).
 . "$(dirname "$0")/../lib.sh"
-cases=(nomem join cond sched killh rtq forkcond altstack)
+cases=(nomem join cond sched killh rtq forkcond altstack sigwaitn)
 plan $((${#cases[@]} + 1))
 for c in "${cases[@]}"; do
     same_native_and_shim "sync_posix_cases $c: same output and status natively and under the shim" \
