@@ -81,6 +81,7 @@ struct gl {
     struct hub_signal *sigq; /* process-directed signals the hub handed to it,
                                 to be raised again while it runs (hub/sig.c) */
     uint64_t sigwait;        /* signals it waits for in sigwait & co. (signal patch) */
+    unsigned sig_eintr;      /* handlers without SA_RESTART run in it (signal patch) */
 #ifdef __SANITIZE_ADDRESS__
     const void *asan_lo; /* the OS thread's own stack, for ASan's fiber switches */
     size_t asan_size;

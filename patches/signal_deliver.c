@@ -55,8 +55,8 @@ static __thread struct {
 } frames[DEPTH] __attribute__((tls_model("initial-exec")));
 static __thread int nframes __attribute__((tls_model("initial-exec")));
 
-#define BIT(s) (1ull << ((s)-1))
-#define FAULTS (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS))
+#define BIT(s)   (1ull << ((s)-1))
+#define FAULTS   (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGTRAP) | BIT(SIGSYS))
 #define NOT_OURS (BIT(SIGKILL) | BIT(SIGSTOP) | BIT(SIGCHLD))
 
 int gp_sig_handles(int sig)
@@ -68,6 +68,11 @@ int gp_sig_handles(int sig)
 unsigned gp_sig_ran(void)
 {
     return ran;
+}
+
+unsigned gp_sig_ran_eintr(void)
+{
+    return hub_tls.cur ? hub_tls.cur->sig_eintr : 0;
 }
 
 int gp_sig_elsewhere(int sig, const siginfo_t *si)
@@ -103,7 +108,10 @@ void gp_sig_call(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
     }
     hub_tls.nowait++; /* hooks the handler calls pass through */
     ran++;
-    if (!(p->sa_flags & SA_RESTART)) ran_norestart = 1;
+    if (!(p->sa_flags & SA_RESTART)) {
+        ran_norestart = 1;
+        if (hub_tls.cur) hub_tls.cur->sig_eintr++;
+    }
     if (p->sa_flags & SA_SIGINFO)
         p->sa_sigaction(sig, si, uc);
     else

@@ -25,6 +25,8 @@ void gp_sig_call(const struct sigaction *p, int sig, siginfo_t *si, void *uc);
 int gp_sig_run(gl_t *g);
 /* Handlers run on this OS thread so far (a counter). */
 unsigned gp_sig_ran(void);
+/* Handlers without SA_RESTART run in the running greenlet (a counter). */
+unsigned gp_sig_ran_eintr(void);
 /* A handler left by longjmp: its no-wait section ends. */
 void gp_sig_unwound(void);
 void gp_sig_init(void);

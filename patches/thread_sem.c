@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "signal_int.h"
 #include "thread.h"
 
 struct gsem {
@@ -52,8 +53,18 @@ static int sem_wait_until(struct gsem *s, hub_deadline dl)
     if (sem_try(s) == 0) return 0;
     int r;
     gp_backoff backoff = GTH_POLL;
+    unsigned eintr = gp_sig_ran_eintr();
     for (;;) {
         if (s->shared) {
+            /* A handler without SA_RESTART that ran in us while we were
+             * not parked (between two looks, or as the next look began:
+             * the hub's EINTR does not tell it) ends the wait as the
+             * kernel's futex wait would end (posix sem_wait/7-1 waited
+             * for good when SIGABRT came then). */
+            if (gp_sig_ran_eintr() != eintr) {
+                errno = EINTR;
+                return -1;
+            }
             r = gth_poll_wait(&backoff, dl);
         } else {
             /* a signal handler or another OS thread may post (hub_soon) */

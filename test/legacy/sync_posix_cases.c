@@ -23,6 +23,9 @@
  *         set none, then one it sets and disables (sigaction/12-29, 13-3)
  *  sigwaitn  threads waiting in sigwait for a signal they block, each sent
  *         its own with pthread_kill (sigwait/6-2)
+ *  semintr  a handler without SA_RESTART ends another thread's sem_wait on
+ *         a process-shared semaphore with EINTR, the signal coming while
+ *         the process's main thread computes (sem_wait/7-1)
  * usage: sync_posix_cases [CASE]... (the names above)
  * (default: all) */
 #define _GNU_SOURCE /* sighold, sigrelse */
@@ -492,11 +495,78 @@ static void sigwaitn_case(void)
     printf("sigwaitn: %d of %d threads took the SIGUSR1 sent to each\n", n, NSW);
 }
 
+static sem_t *si_sem;
+static volatile sig_atomic_t si_handled;
+
+static void si_usr1(int sig)
+{
+    (void)sig;
+    si_handled++;
+}
+
+static void *si_thread(void *arg)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL); /* the only thread that takes it */
+    int r = sem_wait(si_sem);
+    *(int *)arg = r == -1 ? errno : 0;
+    return NULL;
+}
+
+static void semintr_case(void)
+{
+    si_sem = mmap(NULL, sizeof *si_sem, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    sem_init(si_sem, 1, 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = si_usr1; /* no SA_RESTART: sem_wait fails EINTR */
+    sigaction(SIGUSR1, &sa, NULL);
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    int err = -1;
+    pthread_t t;
+    pthread_create(&t, NULL, si_thread, &err);
+    usleep(50000); /* the thread is in sem_wait */
+    kill(getpid(), SIGUSR1);
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do clock_gettime(CLOCK_MONOTONIC, &now); /* compute 30 ms: no wait */
+    while ((now.tv_sec - t0.tv_sec) * 1000000000L + now.tv_nsec - t0.tv_nsec < 30000000L);
+    pthread_join(t, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    printf("semintr: sem_wait: %s, handler ran %d time(s)\n",
+           err == EINTR ? "EINTR"
+           : err == 0   ? "a token"
+                        : strerror(err),
+           (int)si_handled);
+    /* as sem_wait/7-1: a child alone in sem_wait, its parent's signal
+     * coming at any moment of its looks (20 rounds, 20 to 77 ms) */
+    int eintr = 0;
+    for (int i = 0; i < 20; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+            _exit(sem_wait(si_sem) == -1 && errno == EINTR ? 0 : 1);
+        }
+        usleep(20000 + 3000 * i);
+        kill(p, SIGUSR1);
+        int st;
+        waitpid(p, &st, 0);
+        eintr += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    }
+    printf("semintr: a child's sem_wait ended by EINTR in %d of 20 rounds\n", eintr);
+    munmap(si_sem, sizeof *si_sem);
+}
+
 int main(int argc, char **argv)
 {
-    const char *all[] = {"nomem", "join",     "cond",     "sched",   "killh",
-                         "rtq",   "forkcond", "altstack", "sigwaitn"};
-    int n = argc > 1 ? argc - 1 : 9;
+    const char *all[] = {"nomem", "join",     "cond",     "sched",    "killh",
+                         "rtq",   "forkcond", "altstack", "sigwaitn", "semintr"};
+    int n = argc > 1 ? argc - 1 : 10;
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : all[i];
         if (!strcmp(c, "join"))
@@ -517,6 +587,8 @@ int main(int argc, char **argv)
             altstack_case();
         else if (!strcmp(c, "sigwaitn"))
             sigwaitn_case();
+        else if (!strcmp(c, "semintr"))
+            semintr_case();
         else {
             fprintf(stderr, "unknown case %s\n", c);
             return 2;

@@ -8,10 +8,11 @@
 # thread; a real-time signal raised twice and taken twice, sighold/sigrelse;
 # a private condvar in shared memory signalled by the parent of its waiter;
 # the alternate signal stack a handler sees (none set, then the program's);
-# threads in sigwait each sent their signal with pthread_kill.
+# threads in sigwait each sent their signal with pthread_kill; a handler
+# ending another thread's sem_wait on a process-shared semaphore.
 # A hang shows as a differing output (each run is limited to 60 s).
 . "$(dirname "$0")/../lib.sh"
-cases=(nomem join cond sched killh rtq forkcond altstack sigwaitn)
+cases=(nomem join cond sched killh rtq forkcond altstack sigwaitn semintr)
 plan $((${#cases[@]} + 1))
 for c in "${cases[@]}"; do
     same_native_and_shim "sync_posix_cases $c: same output and status natively and under the shim" \
