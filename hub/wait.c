@@ -358,8 +358,10 @@ int hub_wq_park(hub_wq *q, hub_waiter *w, hub_deadline dl, int kind, long obj)
     q->tail = w;
     self->wq_q = q;
     self->wq_w = w;
-    /* A native thread may wake it (hub_wq_wake_foreign): the poke is ready */
-    if (__builtin_expect(__atomic_load_n(&hub_natives, __ATOMIC_RELAXED) != 0, 0))
+    /* A native thread may wake the main hub's waits (hub_wq_wake_foreign):
+     * the poke is ready */
+    if (__builtin_expect(__atomic_load_n(&hub_natives, __ATOMIC_RELAXED) != 0, 0) &&
+        self->hub->initial)
         hub_poke_arm(self->hub);
     wait_begin(self, kind, obj, 0);
     return gl_park(dl); /* gl_unpark took us off q, whoever woke us */
