@@ -225,8 +225,8 @@ $(BUILD)/bench/%: bench/%.rs
 
 legacy: $(LEGACY) $(TOOLS)
 
-# The Open POSIX Test Suite natively and under the shim (about half an hour;
-# not part of make test): test/posix/run.
+# The Open POSIX Test Suite natively and under the shim (about 15 minutes;
+# not part of make test, run by .ci/run after it): test/posix/run.
 posix: all
 	@GP_BUILD=$(BUILD) test/posix/run
 

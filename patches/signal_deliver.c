@@ -44,6 +44,9 @@ static int glibc_flags;           /* flags glibc adds (SA_RESTORER) */
  * and whether one of them lacked SA_RESTART. */
 static __thread unsigned ran __attribute__((tls_model("initial-exec")));
 static __thread int ran_norestart __attribute__((tls_model("initial-exec")));
+/* Per OS thread: the shim raises a signal again where the greenlet stands
+ * at a point of its choosing (gp_sig_raise), not in arbitrary code. */
+static __thread int raising __attribute__((tls_model("initial-exec")));
 
 /* Handler frames entered on this thread, to notice one left by longjmp:
  * the program's handler runs in a no-wait section, which must end even when
@@ -97,9 +100,49 @@ int gp_may_wait_slow(void)
     return hub_may_wait();
 }
 
+void gp_sig_raise(const siginfo_t *si)
+{
+    raising = 1;
+    gp_syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), si->si_signo, si);
+    raising = 0;
+}
+
+/* A handler entered through gp_sig_raise interrupted no code of its
+ * greenlet but the shim's own, at a wait or a mask change: it may wait as
+ * any code of the greenlet (a handler that sleeps lets the other threads
+ * run, as natively only its own thread sleeps: posix
+ * pthread_rwlock_timedrdlock/6-2, pthread_barrier_wait/3-2). The mask the
+ * kernel set for the handler (sa_mask, the signal) becomes the greenlet's
+ * until it returns, so it stays in force across the handler's waits. */
+static void call_waiting(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
+{
+    gl_t *g = hub_tls.cur;
+    uint64_t saved = g->sigmask, now = 0;
+    gp_syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &now, sizeof now);
+    hub_sigmask_set(g, now);
+    if (p->sa_flags & SA_SIGINFO)
+        p->sa_sigaction(sig, si, uc);
+    else
+        p->sa_handler(sig);
+    hub_sigmask_set(g, saved); /* as sigreturn will */
+    /* others' gp_sig_run may have reset it while the handler waited */
+    if (!(p->sa_flags & SA_RESTART)) ran_norestart = 1;
+}
+
 void gp_sig_call(const struct sigaction *p, int sig, siginfo_t *si, void *uc)
 {
     char here;
+    int safe = raising && hub_tls.cur && !hub_tls.cur->is_hub && hub_tls.nowait == 0;
+    raising = 0; /* a signal landing in this handler's code is not at our point */
+    if (safe) {
+        ran++;
+        if (!(p->sa_flags & SA_RESTART)) {
+            ran_norestart = 1;
+            hub_tls.cur->sig_eintr++;
+        }
+        call_waiting(p, sig, si, uc);
+        return;
+    }
     int f = nframes;
     if (f < DEPTH) {
         frames[f].g = hub_tls.cur;
@@ -265,10 +308,12 @@ int gp_sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 int gp_sig_run(gl_t *g)
 {
     siginfo_t si;
-    ran_norestart = 0;
-    while (hub_sig_take(g, ~g->sigmask, &si))
-        gp_syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), si.si_signo, &si);
-    int restart = !ran_norestart;
+    int restart = 1;
+    while (hub_sig_take(g, ~g->sigmask, &si)) {
+        ran_norestart = 0;
+        gp_sig_raise(&si);
+        if (ran_norestart) restart = 0;
+    }
     ran_norestart = 0;
     return restart;
 }

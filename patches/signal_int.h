@@ -20,6 +20,9 @@ int gp_sig_elsewhere(int sig, const siginfo_t *si);
 /* Runs the program's handler p as the kernel would have (a no-wait
  * section, counted for gp_sig_ran and the restart decision). */
 void gp_sig_call(const struct sigaction *p, int sig, siginfo_t *si, void *uc);
+/* Raises si again on the OS thread, for the running greenlet, at a point
+ * of the shim's choosing: its handler may wait (gp_sig_call). */
+void gp_sig_raise(const siginfo_t *si);
 /* Raises g's handed-over signals it does not block (g runs): 1 if every
  * handler that ran has SA_RESTART. */
 int gp_sig_run(gl_t *g);

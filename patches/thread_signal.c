@@ -54,7 +54,7 @@ int gth_deliver(struct gth *th)
         si.si_uid = getuid();
         struct sigaction sa;
         if (REAL(sigaction)(sig, NULL, &sa) == 0 && !(sa.sa_flags & SA_RESTART)) restart = 0;
-        gp_syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &si);
+        gp_sig_raise(&si);
     }
     g->op = op; /* a handler's own calls do not change what we are in */
     g->op_ra = ra;

@@ -26,6 +26,9 @@
  *  semintr  a handler without SA_RESTART ends another thread's sem_wait on
  *         a process-shared semaphore with EINTR, the signal coming while
  *         the process's main thread computes (sem_wait/7-1)
+ *  hsleep  a thread's handler sleeps while the thread waits in a timed
+ *         rwlock wait; main runs meanwhile and unlocks
+ *         (pthread_rwlock_timedrdlock/6-2, pthread_barrier_wait/3-2)
  * usage: sync_posix_cases [CASE]... (the names above)
  * (default: all) */
 #define _GNU_SOURCE /* sighold, sigrelse */
@@ -562,11 +565,51 @@ static void semintr_case(void)
     munmap(si_sem, sizeof *si_sem);
 }
 
+static pthread_rwlock_t hs_lock = PTHREAD_RWLOCK_INITIALIZER;
+static volatile sig_atomic_t hs_unlocked, hs_seen;
+
+static void hs_usr1(int sig)
+{
+    (void)sig;
+    sleep(1); /* only this thread sleeps */
+    hs_seen = hs_unlocked;
+}
+
+static void *hs_thread(void *arg)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 3;
+    *(int *)arg = pthread_rwlock_timedrdlock(&hs_lock, &ts);
+    if (*(int *)arg == 0) pthread_rwlock_unlock(&hs_lock);
+    return NULL;
+}
+
+static void hsleep_case(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = hs_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    pthread_rwlock_wrlock(&hs_lock);
+    int r = -1;
+    pthread_t t;
+    pthread_create(&t, NULL, hs_thread, &r);
+    usleep(100000); /* the thread waits for the lock */
+    pthread_kill(t, SIGUSR1);
+    usleep(200000); /* while its handler sleeps */
+    hs_unlocked = 1;
+    pthread_rwlock_unlock(&hs_lock);
+    pthread_join(t, NULL);
+    printf("hsleep: main unlocked while the handler slept: %s; the timed read lock: %s\n",
+           hs_seen ? "yes" : "no", r == 0 ? "taken" : strerror(r));
+}
+
 int main(int argc, char **argv)
 {
-    const char *all[] = {"nomem", "join",     "cond",     "sched",    "killh",
-                         "rtq",   "forkcond", "altstack", "sigwaitn", "semintr"};
-    int n = argc > 1 ? argc - 1 : 10;
+    const char *all[] = {"nomem",    "join",     "cond",     "sched",   "killh", "rtq",
+                         "forkcond", "altstack", "sigwaitn", "semintr", "hsleep"};
+    int n = argc > 1 ? argc - 1 : 11;
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : all[i];
         if (!strcmp(c, "join"))
@@ -589,6 +632,8 @@ int main(int argc, char **argv)
             sigwaitn_case();
         else if (!strcmp(c, "semintr"))
             semintr_case();
+        else if (!strcmp(c, "hsleep"))
+            hsleep_case();
         else {
             fprintf(stderr, "unknown case %s\n", c);
             return 2;

@@ -9,10 +9,11 @@
 # a private condvar in shared memory signalled by the parent of its waiter;
 # the alternate signal stack a handler sees (none set, then the program's);
 # threads in sigwait each sent their signal with pthread_kill; a handler
-# ending another thread's sem_wait on a process-shared semaphore.
+# ending another thread's sem_wait on a process-shared semaphore; a
+# handler that sleeps while other threads go on.
 # A hang shows as a differing output (each run is limited to 60 s).
 . "$(dirname "$0")/../lib.sh"
-cases=(nomem join cond sched killh rtq forkcond altstack sigwaitn semintr)
+cases=(nomem join cond sched killh rtq forkcond altstack sigwaitn semintr hsleep)
 plan $((${#cases[@]} + 1))
 for c in "${cases[@]}"; do
     same_native_and_shim "sync_posix_cases $c: same output and status natively and under the shim" \
