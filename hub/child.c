@@ -25,6 +25,12 @@ unsigned hub_child_gen(void)
     return __atomic_load_n(&child_gen, __ATOMIC_ACQUIRE);
 }
 
+int hub_child_idle(void)
+{
+    return !__atomic_load_n(&child_watch, __ATOMIC_RELAXED) &&
+           !__atomic_load_n(&child_waiters, __ATOMIC_RELAXED) && !child_wq.head;
+}
+
 unsigned hub_child_waiters(void)
 {
     return __atomic_load_n(&child_waiters, __ATOMIC_RELAXED);

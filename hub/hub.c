@@ -540,18 +540,12 @@ static int alarm_armed(void)
            (it.it_value.tv_sec || it.it_value.tv_usec);
 }
 
-/* The loop, told it forked when a fork child first runs it: ev_loop_fork
- * only marks the loop for ev_run to remake its epoll set and wake-up
- * descriptor, and called from the child handler (fork.c) it wrote a page of
- * libev's data that a child that never runs the loop (fork, then exec or
- * _exit) had to copy first; the handler sets ev_forked in the hub's page,
- * which it writes anyway (the new tid). */
+/* The loop, told it forked when a fork child first runs it (fork.c): a
+ * child that never runs the loop (fork, then exec or _exit) writes no page
+ * of libev's or, most often, of the hub's. */
 static void hub_ev_run(struct hub *h, int flags)
 {
-    if (__builtin_expect(h->ev_forked, 0)) {
-        ev_loop_fork(h->loop);
-        h->ev_forked = 0;
-    }
+    if (__builtin_expect(hub_tls.forked, 0)) hub_fork_settle(h);
     ev_run(h->loop, flags);
 }
 

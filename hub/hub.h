@@ -113,6 +113,7 @@ struct hub_tls {
     int booting; /* the hub is being made (hub_get) */
     int preempt; /* GEVENT_PREEMPT: the running greenlet has used up its slice
                     (set by the monitor thread; see hub_preempt_point) */
+    int forked;  /* a fork child's hub: tid and loop not told yet (hub_fork_settle) */
 };
 extern __thread struct hub_tls hub_tls __attribute__((tls_model("initial-exec")));
 

@@ -72,7 +72,6 @@ struct hub {
     gl_t *pq_head, *pq_tail;    /* preempted greenlets: they run when nothing else is ready */
     unsigned since_pq;          /* greenlets run since one was taken from pq */
     int tid;                    /* the OS thread's, for the monitor */
-    unsigned char ev_forked;    /* a fork child's: libev not told yet (hub_ev_run) */
     unsigned char initial;      /* on the process's initial thread (tid == pid) */
     uintptr_t main_top;         /* top of the OS thread's own stack, when known */
     unsigned long preempt_pass; /* passes when the slice ran out (preempt.c) */
@@ -117,8 +116,14 @@ void hub_pq_take(struct hub *h);
 /* monitor.c: a new hub joins the list the monitor watches */
 void hub_monitor_add(struct hub *h);
 void hub_monitor_forked(struct hub *h); /* in a fork child */
-void hub_preempt_arm(struct hub *h);    /* preempt.c: on h's own OS thread */
-extern uint64_t hub_mask_os_never;      /* hub.c: signals the OS thread never blocks */
+int hub_monitor_running(void);          /* the monitor thread was started */
+/* fork.c: a fork child's hub learns its tid and tells libev it forked;
+ * before its loop next runs (hub_tls.forked) */
+void hub_fork_settle(struct hub *h);
+/* child.c: no greenlet of any hub waits for a child */
+int hub_child_idle(void);
+void hub_preempt_arm(struct hub *h); /* preempt.c: on h's own OS thread */
+extern uint64_t hub_mask_os_never;   /* hub.c: signals the OS thread never blocks */
 
 /* stack.c */
 int hub_stack_alloc(gl_t *g, size_t size);

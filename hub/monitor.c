@@ -336,6 +336,11 @@ int hub_monitor_start(unsigned report_ms, unsigned slice_ms,
     return r;
 }
 
+int hub_monitor_running(void)
+{
+    return mon_running;
+}
+
 /* In a fork child: the monitor thread is gone, and so are the other OS
  * threads' hubs. Watch the one left, with a new monitor thread. */
 void hub_monitor_forked(struct hub *h)
