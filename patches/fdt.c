@@ -151,10 +151,12 @@ static int classify(int fd, struct fdt *e)
     return 0;
 }
 
-int fdt_timeo_set(int fd, int events)
+int fdt_no_restart(int fd, int events, const gl_t *g)
 {
     struct fdt *e = fdt_get(fd);
-    if (!e || e->kind != FDT_SOCKET) return 0;
+    if (!e) return 0;
+    if (e->moving == g) return 1;
+    if (e->kind != FDT_SOCKET) return 0;
     return ((events & HUB_IN) && e->rcvtimeo_ns > 0) || ((events & HUB_OUT) && e->sndtimeo_ns > 0);
 }
 
@@ -265,6 +267,8 @@ int fdt_wait(int fd, int events, hub_deadline dl)
     return -1;
 }
 
+/* A call's deadline, computed on its first wait ({0} until then): a call
+ * that does not wait reads no clock. */
 static hub_deadline *deadline(const struct fdt *e, int events, hub_deadline *dl)
 {
     if (dl->ns == 0) {
@@ -296,8 +300,8 @@ int fdt_io_mode(const struct fdt *e, int events)
     return FDT_READY;
 }
 
-ssize_t fdt_call(int fd, struct fdt *e, int events, int mode, ssize_t (*op)(void *ctx, int mode),
-                 void *ctx, hub_deadline *dl)
+static ssize_t call(int fd, struct fdt *e, int events, int mode, ssize_t (*op)(void *ctx, int mode),
+                    void *ctx, hub_deadline *dl)
 {
     ssize_t r;
     if (events & HUB_IN && e->drained) {
@@ -334,7 +338,14 @@ ready:
     return op(ctx, FDT_PLAIN);
 }
 
-/* ---- iovec cursors ------------------------------------------------------------ */
+ssize_t fdt_call(int fd, struct fdt *e, int events, int mode, ssize_t (*op)(void *ctx, int mode),
+                 void *ctx)
+{
+    hub_deadline dl = {0, CLOCK_MONOTONIC};
+    return call(fd, e, events, mode, op, ctx, &dl);
+}
+
+/* ---- whole transfers ---------------------------------------------------------- */
 
 size_t fdt_iov_len(const struct iovec *iov, int n)
 {
@@ -343,28 +354,59 @@ size_t fdt_iov_len(const struct iovec *iov, int n)
     return t;
 }
 
-int fdt_iov_skip(struct fdt_iov *c, const struct iovec *iov, int n, size_t skip)
+/* t without its first r bytes (an array: in place, in our copy). */
+static void rest_skip(struct fdt_rest *t, size_t r)
 {
-    int i = 0;
-    while (i < n && skip >= iov[i].iov_len) skip -= iov[i++].iov_len;
-    int m = n - i;
-    c->heap = NULL;
-    c->v = c->stack;
-    if (m > (int)(sizeof c->stack / sizeof c->stack[0])) {
-        if (!(c->heap = malloc((size_t)m * sizeof *c->heap))) return ENOMEM;
-        c->v = c->heap;
+    t->done += r;
+    if (!t->iov) { /* a buffer, or a count */
+        if (t->buf) t->buf = (char *)t->buf + r;
+        t->n -= r;
+        return;
     }
-    memcpy(c->v, iov + i, (size_t)m * sizeof *iov);
-    if (m) {
-        c->v[0].iov_base = (char *)c->v[0].iov_base + skip;
-        c->v[0].iov_len -= skip;
+    while (t->iovcnt > 0 && r >= t->iov->iov_len) {
+        r -= t->iov->iov_len;
+        t->iov++;
+        t->iovcnt--;
     }
-    c->n = m;
-    return 0;
+    if (t->iovcnt > 0) {
+        t->iov->iov_base = (char *)t->iov->iov_base + r;
+        t->iov->iov_len -= r;
+    }
 }
 
-void fdt_iov_free(struct fdt_iov *c)
+ssize_t fdt_call_all(int fd, struct fdt *e, int events, int mode,
+                     ssize_t (*op)(void *ctx, int mode), void *ctx, struct fdt_rest *t)
 {
-    free(c->heap);
-    c->heap = NULL;
+    hub_deadline dl = {0, CLOCK_MONOTONIC};
+    int err = errno;
+    ssize_t r = call(fd, e, events, mode, op, ctx, &dl);
+    if (r <= 0) return r;
+    size_t want = t->n, done = (size_t)r;
+    struct iovec stack[8], *copy = NULL;
+    if (t->iov || t->msg) { /* the kernel accepted the array: ours to read */
+        const struct iovec *v = t->msg ? t->msg->msg_iov : t->iov;
+        int n = t->msg ? (int)t->msg->msg_iovlen : t->iovcnt;
+        want = fdt_iov_len(v, n);
+        if (done >= want) return r;
+        copy = n <= (int)(sizeof stack / sizeof *stack) ? stack : malloc((size_t)n * sizeof *v);
+        if (!copy) { /* as a short transfer */
+            errno = err;
+            return r;
+        }
+        memcpy(copy, v, (size_t)n * sizeof *v);
+        t->iov = copy;
+        t->iovcnt = n;
+    }
+    const gl_t *self = gl_self();
+    e->moving = self;
+    while (done < want) {
+        rest_skip(t, (size_t)r);
+        r = call(fd, e, events, mode, op, ctx, &dl);
+        if (r <= 0) break; /* end of file, an error, a signal: what moved is the result */
+        done += (size_t)r;
+    }
+    if (e->moving == self) e->moving = NULL;
+    if (copy != stack) free(copy);
+    errno = err;
+    return (ssize_t)done;
 }

@@ -14,6 +14,8 @@
 
 #include "../hub/hub.h"
 
+struct msghdr;
+
 enum fdt_kind {
     FDT_UNKNOWN = 0, /* not looked at yet: fdt_get classifies it */
     FDT_SOCKET,
@@ -36,6 +38,8 @@ struct fdt {
     int64_t sndtimeo_ns;      /* SO_SNDTIMEO, 0 = none */
     /* this fd's own */
     unsigned char drained; /* the last read came back short: wait before the next */
+    const gl_t *moving;    /* the greenlet whose whole transfer on it moved part of its
+                              bytes (fdt_call_all): a signal ends that call with the count */
     struct fdt *sib;       /* next fd on the same description (a ring), or NULL */
 };
 
@@ -78,25 +82,54 @@ int fdt_wait(int fd, int events, hub_deadline dl);
  *                 (may block the OS thread if someone else drained it) */
 enum { FDT_PLAIN, FDT_DONTWAIT, FDT_NOWAIT, FDT_READY };
 
-/* A deadline not computed yet: fdt_call computes it from the entry's
- * SO_*TIMEO on its first wait, so a call that does not wait reads no clock,
- * and a loop of calls (MSG_WAITALL, the rest of a partial write) shares
- * one deadline, as the kernel's own timeout covers the whole call. */
-#define FDT_DL_UNSET ((hub_deadline){0, CLOCK_MONOTONIC})
-
 /* Runs op(ctx, mode) until it stops failing with EAGAIN, waiting on the hub
- * between tries until *dl (HUB_IN: SO_RCVTIMEO, HUB_OUT: SO_SNDTIMEO). When
- * the deadline passes op is tried once more: data that came at the last
- * moment is returned, as the kernel would. A read (HUB_IN) on an fd whose
- * last read came back short waits first: the next try would almost surely
- * fail with EAGAIN. */
+ * between tries until the call's deadline (HUB_IN: SO_RCVTIMEO, HUB_OUT:
+ * SO_SNDTIMEO; computed on the first wait, so a call that does not wait
+ * reads no clock). When the deadline passes op is tried once more: data
+ * that came at the last moment is returned, as the kernel would. A read
+ * (HUB_IN) on an fd whose last read came back short waits first: the next
+ * try would almost surely fail with EAGAIN. */
 ssize_t fdt_call(int fd, struct fdt *e, int events, int mode, ssize_t (*op)(void *ctx, int mode),
-                 void *ctx, hub_deadline *dl);
+                 void *ctx);
 
-/* fd is a socket with a timeout set for events (HUB_IN: SO_RCVTIMEO,
- * HUB_OUT: SO_SNDTIMEO): a signal handler interrupting a wait on it makes
- * the call fail with EINTR even under SA_RESTART (signal(7)). */
-int fdt_timeo_set(int fd, int events);
+/* What is left of a transfer the program asked for as one call, which op
+ * reads: a buffer (buf, n), an iovec array (iov, iovcnt), the array of a
+ * msghdr (msg), or only a count (n alone: sendfile, where the kernel moves
+ * the file offset). The program's array is read only once the kernel has
+ * accepted it (a bad pointer is the kernel's EFAULT to report), and what is
+ * left of it is a copy: while done is 0 a msghdr op passes the program's
+ * own header, after that one naming iov alone (the name and the ancillary
+ * data went with the first part). */
+struct fdt_rest {
+    void *buf;
+    size_t n;
+    struct iovec *iov;
+    int iovcnt;
+    const struct msghdr *msg;
+    size_t done; /* moved so far */
+};
+#define FDT_BUF(b, len) ((struct fdt_rest){.buf = (void *)(b), .n = (len)})
+#define FDT_VEC(v, cnt) ((struct fdt_rest){.iov = (struct iovec *)(v), .iovcnt = (cnt)})
+#define FDT_MSG(m)      ((struct fdt_rest){.msg = (m)})
+#define FDT_COUNT(len)  ((struct fdt_rest){.n = (len)})
+
+/* The whole transfer, as a blocking call on a stream makes it (write and
+ * send of any kind, reads with MSG_WAITALL): fdt_call again on what *t has
+ * left after each partial transfer, under one deadline (the kernel's
+ * SO_*TIMEO covers the whole call). Returns the whole count; or, when end
+ * of file, an error, a signal or the deadline stops it after some progress,
+ * the count so far (errno as it was: the call succeeded); the first part's
+ * own result (0, or -1 with errno) when nothing moved. */
+ssize_t fdt_call_all(int fd, struct fdt *e, int events, int mode,
+                     ssize_t (*op)(void *ctx, int mode), void *ctx, struct fdt_rest *t);
+
+/* A signal handler with SA_RESTART interrupted g waiting on fd for events:
+ * is the call to end instead of waiting again? Yes on a socket with a
+ * timeout set for that direction (HUB_IN: SO_RCVTIMEO, HUB_OUT:
+ * SO_SNDTIMEO), where the kernel fails with EINTR (signal(7)); and for a
+ * whole transfer that moved part of its bytes, which returns the count so
+ * far (a restart is for a call that moved nothing). */
+int fdt_no_restart(int fd, int events, const gl_t *g);
 
 /* The mode for read/write-like calls on e (sockets: FDT_DONTWAIT). */
 int fdt_io_mode(const struct fdt *e, int events);
@@ -114,19 +147,7 @@ static inline int fdt_waitable(const struct fdt *e)
     return e && !e->user_nb && e->kind != FDT_FILE && e->kind != FDT_UNKNOWN;
 }
 
-/* An iovec array with a prefix consumed, for finishing a partial write the
- * way a blocking writev/sendmsg on a stream would have. The program's
- * array is only copied (and read by us) after the kernel accepted it. */
-struct fdt_iov {
-    struct iovec *v;
-    int n;
-    struct iovec stack[8];
-    struct iovec *heap;
-};
 /* Sum of the lengths (the kernel already read the array: it is valid). */
 size_t fdt_iov_len(const struct iovec *iov, int n);
-/* c = iov[0..n) without its first skip bytes; 0, or ENOMEM. */
-int fdt_iov_skip(struct fdt_iov *c, const struct iovec *iov, int n, size_t skip);
-void fdt_iov_free(struct fdt_iov *c);
 
 #endif

@@ -40,10 +40,7 @@ static ssize_t real_write(int fd, const void *buf, size_t n)
 
 struct rw {
     int fd;
-    void *buf;
-    size_t n;
-    const struct iovec *iov;
-    int iovcnt;
+    struct fdt_rest t; /* the buffer or the array (fdt.h) */
 };
 
 /* On a socket, read is recv with no flags and MSG_DONTWAIT keeps it from
@@ -52,42 +49,43 @@ struct rw {
 static ssize_t read_op(void *c, int mode)
 {
     struct rw *x = c;
-    if (mode == FDT_DONTWAIT) return REAL(recvfrom)(x->fd, x->buf, x->n, MSG_DONTWAIT, NULL, NULL);
+    if (mode == FDT_DONTWAIT)
+        return REAL(recvfrom)(x->fd, x->t.buf, x->t.n, MSG_DONTWAIT, NULL, NULL);
     if (mode == FDT_NOWAIT) {
-        struct iovec v = {x->buf, x->n};
+        struct iovec v = {x->t.buf, x->t.n};
         return preadv2(x->fd, &v, 1, -1, RWF_NOWAIT);
     }
-    return real_read(x->fd, x->buf, x->n);
+    return real_read(x->fd, x->t.buf, x->t.n);
 }
 static ssize_t write_op(void *c, int mode)
 {
     struct rw *x = c;
-    if (mode == FDT_DONTWAIT) return REAL(sendto)(x->fd, x->buf, x->n, MSG_DONTWAIT, NULL, 0);
+    if (mode == FDT_DONTWAIT) return REAL(sendto)(x->fd, x->t.buf, x->t.n, MSG_DONTWAIT, NULL, 0);
     if (mode == FDT_NOWAIT) {
-        struct iovec v = {x->buf, x->n};
+        struct iovec v = {x->t.buf, x->t.n};
         return pwritev2(x->fd, &v, 1, -1, RWF_NOWAIT);
     }
-    return real_write(x->fd, x->buf, x->n);
+    return real_write(x->fd, x->t.buf, x->t.n);
 }
 static ssize_t readv_op(void *c, int mode)
 {
     struct rw *x = c;
     if (mode == FDT_DONTWAIT) {
-        struct msghdr m = {.msg_iov = (struct iovec *)x->iov, .msg_iovlen = (size_t)x->iovcnt};
+        struct msghdr m = {.msg_iov = x->t.iov, .msg_iovlen = (size_t)x->t.iovcnt};
         return REAL(recvmsg)(x->fd, &m, MSG_DONTWAIT);
     }
-    if (mode == FDT_NOWAIT) return preadv2(x->fd, x->iov, x->iovcnt, -1, RWF_NOWAIT);
-    return REAL(readv)(x->fd, x->iov, x->iovcnt);
+    if (mode == FDT_NOWAIT) return preadv2(x->fd, x->t.iov, x->t.iovcnt, -1, RWF_NOWAIT);
+    return REAL(readv)(x->fd, x->t.iov, x->t.iovcnt);
 }
 static ssize_t writev_op(void *c, int mode)
 {
     struct rw *x = c;
     if (mode == FDT_DONTWAIT) {
-        struct msghdr m = {.msg_iov = (struct iovec *)x->iov, .msg_iovlen = (size_t)x->iovcnt};
+        struct msghdr m = {.msg_iov = x->t.iov, .msg_iovlen = (size_t)x->t.iovcnt};
         return REAL(sendmsg)(x->fd, &m, MSG_DONTWAIT);
     }
-    if (mode == FDT_NOWAIT) return pwritev2(x->fd, x->iov, x->iovcnt, -1, RWF_NOWAIT);
-    return REAL(writev)(x->fd, x->iov, x->iovcnt);
+    if (mode == FDT_NOWAIT) return pwritev2(x->fd, x->t.iov, x->t.iovcnt, -1, RWF_NOWAIT);
+    return REAL(writev)(x->fd, x->t.iov, x->t.iovcnt);
 }
 
 /* The fd's entry when a call on it may wait on the hub, else NULL. */
@@ -97,20 +95,23 @@ static struct fdt *io_waitable(int fd)
     return fdt_waitable(e) ? e : NULL;
 }
 
-/* Runs op; a socket whose entry was stale (the fd number was reused behind
- * our back for something else) is looked at again. -2: not waitable after
- * all, the caller goes to the original. */
+/* Runs op, the whole transfer for a write: a blocking write returns once
+ * all of it is written (pipes, stream sockets; a datagram goes whole or
+ * not at all). A socket whose entry was stale (the fd number was reused
+ * behind our back for something else) is looked at again. -2: not
+ * waitable after all, the caller goes to the original. */
 static ssize_t io_call(int fd, struct fdt **ep, int events, ssize_t (*op)(void *, int),
-                       struct rw *x, hub_deadline *dl)
+                       struct rw *x)
 {
-    struct fdt *e = *ep;
-    ssize_t r = fdt_call(fd, e, events, fdt_io_mode(e, events), op, x, dl);
-    if (r < 0 && errno == ENOTSOCK && e->kind == FDT_SOCKET) {
+    for (int again = 0;; again++) {
+        struct fdt *e = *ep;
+        int mode = fdt_io_mode(e, events);
+        ssize_t r = events & HUB_OUT ? fdt_call_all(fd, e, events, mode, op, x, &x->t)
+                                     : fdt_call(fd, e, events, mode, op, x);
+        if (again || r >= 0 || errno != ENOTSOCK || e->kind != FDT_SOCKET) return r;
         fdt_forget(fd);
-        if (!(*ep = e = io_waitable(fd))) return -2;
-        r = fdt_call(fd, e, events, fdt_io_mode(e, events), op, x, dl);
+        if (!(*ep = io_waitable(fd))) return -2;
     }
-    return r;
 }
 
 /* A read of 0 bytes, or a vector count the kernel refuses, is answered at
@@ -121,9 +122,8 @@ static ssize_t do_read(int fd, void *buf, size_t n)
     if (!e)
         return gp_none_io(fio_on ? fio_rw(GP_SYM_read, fd, (long)buf, (long)n)
                                  : real_read(fd, buf, n));
-    struct rw x = {.fd = fd, .buf = buf, .n = n};
-    hub_deadline dl = FDT_DL_UNSET;
-    ssize_t r = io_call(fd, &e, HUB_IN, read_op, &x, &dl);
+    struct rw x = {fd, FDT_BUF(buf, n)};
+    ssize_t r = io_call(fd, &e, HUB_IN, read_op, &x);
     if (r < -1) return real_read(fd, buf, n);
     fdt_read_done(e, r, n);
     return r;
@@ -144,9 +144,6 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
     return do_read(fd, buf, n);
 }
 
-/* A blocking write returns once all of it is written (pipes, stream
- * sockets): go on after partial writes as the kernel would have, within
- * one SO_SNDTIMEO for the whole call. */
 ssize_t write(int fd, const void *buf, size_t n)
 {
     fd = hub_priv_fd(fd, __builtin_return_address(0));
@@ -155,19 +152,9 @@ ssize_t write(int fd, const void *buf, size_t n)
     if (!e)
         return gp_none_io(fio_on ? fio_rw(GP_SYM_write, fd, (long)buf, (long)n)
                                  : real_write(fd, buf, n));
-    struct rw x = {.fd = fd};
-    hub_deadline dl = FDT_DL_UNSET;
-    size_t done = 0;
-    do {
-        x.buf = (char *)buf + done;
-        x.n = n - done;
-        ssize_t r = io_call(fd, &e, HUB_OUT, write_op, &x, &dl);
-        if (r < -1) return done ? (ssize_t)done : real_write(fd, buf, n);
-        if (r < 0) return done ? (ssize_t)done : -1;
-        if (r == 0) break;
-        done += (size_t)r;
-    } while (done < n);
-    return (ssize_t)done;
+    struct rw x = {fd, FDT_BUF(buf, n)};
+    ssize_t r = io_call(fd, &e, HUB_OUT, write_op, &x);
+    return r < -1 ? real_write(fd, buf, n) : r;
 }
 GP_HOOK_ALIAS(write)
 
@@ -176,37 +163,21 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
     if (!gp_enter(GP_SYM_readv)) return REAL(readv)(fd, iov, iovcnt);
     struct fdt *e = iovcnt > 0 && iovcnt <= IOV_MAX ? io_waitable(fd) : NULL;
     if (!e) return gp_none_io(fio_rw(GP_SYM_readv, fd, (long)iov, iovcnt));
-    struct rw x = {.fd = fd, .iov = iov, .iovcnt = iovcnt};
-    hub_deadline dl = FDT_DL_UNSET;
-    ssize_t r = io_call(fd, &e, HUB_IN, readv_op, &x, &dl);
+    struct rw x = {fd, FDT_VEC(iov, iovcnt)};
+    ssize_t r = io_call(fd, &e, HUB_IN, readv_op, &x);
     if (r < -1) return REAL(readv)(fd, iov, iovcnt);
     if (r > 0) fdt_read_done(e, r, fdt_iov_len(iov, iovcnt));
     return r;
 }
 
-/* writev on a stream: the rest of a partial write follows, as write's. */
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
     if (!gp_enter(GP_SYM_writev)) return REAL(writev)(fd, iov, iovcnt);
     struct fdt *e = iovcnt > 0 && iovcnt <= IOV_MAX ? io_waitable(fd) : NULL;
     if (!e) return gp_none_io(fio_rw(GP_SYM_writev, fd, (long)iov, iovcnt));
-    struct rw x = {.fd = fd, .iov = iov, .iovcnt = iovcnt};
-    hub_deadline dl = FDT_DL_UNSET;
-    ssize_t r = io_call(fd, &e, HUB_OUT, writev_op, &x, &dl);
-    if (r < -1) return REAL(writev)(fd, iov, iovcnt);
-    if (r <= 0 || !e->stream) return r;
-    size_t want = fdt_iov_len(iov, iovcnt), done = (size_t)r;
-    while (done < want) {
-        struct fdt_iov c;
-        if (fdt_iov_skip(&c, iov, iovcnt, done)) break;
-        x.iov = c.v;
-        x.iovcnt = c.n;
-        r = io_call(fd, &e, HUB_OUT, writev_op, &x, &dl);
-        fdt_iov_free(&c);
-        if (r <= 0) break;
-        done += (size_t)r;
-    }
-    return (ssize_t)done;
+    struct rw x = {fd, FDT_VEC(iov, iovcnt)};
+    ssize_t r = io_call(fd, &e, HUB_OUT, writev_op, &x);
+    return r < -1 ? REAL(writev)(fd, iov, iovcnt) : r;
 }
 
 int pipe2(int fds[2], int flags)

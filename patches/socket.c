@@ -89,7 +89,6 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 {
     struct fdt *e = fdt_get(fd);
     struct accept_ctx a = {fd, addr, alen, flags};
-    hub_deadline dl = FDT_DL_UNSET;
     int r;
     if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) /* EINVAL, at once */
         return REAL(accept4)(fd, addr, alen, flags);
@@ -97,7 +96,7 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
         r = (int)gp_none_io(
             REAL(accept4)(fd, addr, alen, flags | (own_sockets() ? SOCK_NONBLOCK : 0)));
     else if (e && e->kind == FDT_SOCKET && (e->shim_nb || listening(fd)))
-        r = (int)fdt_call(fd, e, HUB_IN, e->shim_nb ? FDT_PLAIN : FDT_READY, accept_op, &a, &dl);
+        r = (int)fdt_call(fd, e, HUB_IN, e->shim_nb ? FDT_PLAIN : FDT_READY, accept_op, &a);
     else /* not a listening socket, or a bad fd: the kernel's own error */
         return REAL(accept4)(fd, addr, alen, flags);
     if (r >= 0) {
@@ -177,13 +176,11 @@ int connect(int fd, const struct sockaddr *addr, socklen_t alen)
 
 struct xfer {
     int fd;
-    void *buf;
-    size_t n;
     int flags;
+    struct fdt_rest t; /* the buffer, or the msghdr's array (fdt.h) */
     struct sockaddr *addr;
     socklen_t *alen; /* recvfrom */
     socklen_t salen; /* sendto */
-    struct msghdr *msg;
     struct mmsghdr *mm;
     unsigned vlen;
 };
@@ -193,22 +190,32 @@ struct xfer {
 static ssize_t recvfrom_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(recvfrom)(x->fd, x->buf, x->n, x->flags | DW(mode), x->addr, x->alen);
+    return REAL(recvfrom)(x->fd, x->t.buf, x->t.n, x->flags | DW(mode), x->addr, x->alen);
 }
 static ssize_t sendto_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(sendto)(x->fd, x->buf, x->n, x->flags | DW(mode), x->addr, x->salen);
+    return REAL(sendto)(x->fd, x->t.buf, x->t.n, x->flags | DW(mode), x->addr, x->salen);
+}
+/* The program's header for the first part, then one naming what is left
+ * of its array (fdt_rest). */
+static struct msghdr *msg_now(struct xfer *x, struct msghdr *m)
+{
+    if (!x->t.done) return (struct msghdr *)x->t.msg;
+    *m = (struct msghdr){.msg_iov = x->t.iov, .msg_iovlen = (size_t)x->t.iovcnt};
+    return m;
 }
 static ssize_t recvmsg_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(recvmsg)(x->fd, x->msg, x->flags | DW(mode));
+    struct msghdr m;
+    return REAL(recvmsg)(x->fd, msg_now(x, &m), x->flags | DW(mode));
 }
 static ssize_t sendmsg_op(void *c, int mode)
 {
     struct xfer *x = c;
-    return REAL(sendmsg)(x->fd, x->msg, x->flags | DW(mode));
+    struct msghdr m;
+    return REAL(sendmsg)(x->fd, msg_now(x, &m), x->flags | DW(mode));
 }
 
 /* Should this socket call wait on the hub? Not for a non-blocking fd in the
@@ -222,58 +229,44 @@ static struct fdt *sock_waitable(int fd, int flags)
     return fdt_waitable(e) && e->kind == FDT_SOCKET ? e : NULL;
 }
 
+/* A blocking send returns once all of it is queued, and a receive with
+ * MSG_WAITALL on a stream once all of it came (or end of file, an error, a
+ * signal, the timeout: what came so far); on a datagram socket the kernel
+ * ignores MSG_WAITALL. Either is the whole transfer (fdt_call_all). With
+ * MSG_PEEK each try would read the queue from its start again: one try. */
+static ssize_t sock_call(int fd, struct fdt *e, int events, ssize_t (*op)(void *, int),
+                         struct xfer *x)
+{
+    if (events & HUB_IN) {
+        if (!(x->flags & MSG_WAITALL) || (x->flags & MSG_PEEK) || !e->stream)
+            return fdt_call(fd, e, events, FDT_DONTWAIT, op, x);
+        x->flags &= ~MSG_WAITALL;
+    }
+    return fdt_call_all(fd, e, events, FDT_DONTWAIT, op, x, &x->t);
+}
+
 static ssize_t do_recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
                            socklen_t *alen)
 {
     struct fdt *e = sock_waitable(fd, flags);
     if (!e) return gp_none_io(REAL(recvfrom)(fd, buf, n, flags, addr, alen));
-    struct xfer x = {
-        .fd = fd, .buf = buf, .n = n, .flags = flags & ~MSG_WAITALL, .addr = addr, .alen = alen};
-    hub_deadline dl = FDT_DL_UNSET;
-    if (!(flags & MSG_WAITALL) || n == 0) {
-        ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvfrom_op, &x, &dl);
-        if (!(flags & MSG_PEEK)) fdt_read_done(e, r, n);
-        return r;
-    }
-    /* MSG_WAITALL: natively the kernel waits for all n bytes (or EOF, an
-     * error, the timeout: what came so far is returned) */
-    size_t done = 0;
-    while (done < n) {
-        x.buf = (char *)buf + done;
-        x.n = n - done;
-        ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvfrom_op, &x, &dl);
-        if (r < 0) return done ? (ssize_t)done : -1;
-        if (r == 0) break;
-        done += (size_t)r;
-    }
-    return (ssize_t)done;
+    struct xfer x = {.fd = fd, .flags = flags, .t = FDT_BUF(buf, n), .addr = addr, .alen = alen};
+    ssize_t r = sock_call(fd, e, HUB_IN, recvfrom_op, &x);
+    if (!(flags & (MSG_PEEK | MSG_WAITALL))) fdt_read_done(e, r, n);
+    return r;
 }
 
-/* A blocking send on a stream socket returns once all of it is queued:
- * keep going after partial sends, as the kernel would have (SO_SNDTIMEO
- * covers the whole call). */
 static ssize_t do_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
                          socklen_t alen)
 {
     struct fdt *e = sock_waitable(fd, flags);
     if (!e) return gp_none_io(REAL(sendto)(fd, buf, n, flags, addr, alen));
     struct xfer x = {.fd = fd,
-                     .buf = (void *)buf,
-                     .n = n,
                      .flags = flags,
+                     .t = FDT_BUF(buf, n),
                      .addr = (struct sockaddr *)addr,
                      .salen = alen};
-    hub_deadline dl = FDT_DL_UNSET;
-    size_t done = 0;
-    do {
-        x.buf = (char *)buf + done;
-        x.n = n - done;
-        ssize_t r = fdt_call(fd, e, HUB_OUT, FDT_DONTWAIT, sendto_op, &x, &dl);
-        if (r < 0) return done ? (ssize_t)done : -1;
-        if (r == 0) break;
-        done += (size_t)r;
-    } while (done < n);
-    return (ssize_t)done;
+    return sock_call(fd, e, HUB_OUT, sendto_op, &x);
 }
 
 ssize_t recv(int fd, void *buf, size_t n, int flags)
@@ -316,55 +309,20 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
     return do_sendto(fd, buf, n, flags, addr, alen);
 }
 
-/* recvmsg and sendmsg: as recv and send, MSG_WAITALL and the rest of a
- * partial send going on with the iovec advanced (the ancillary data went
- * with the first part). */
+/* recvmsg and sendmsg: as recv and send, over the msghdr's array. */
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     if (!gp_enter(GP_SYM_recvmsg)) return REAL(recvmsg)(fd, msg, flags);
     struct fdt *e = sock_waitable(fd, flags);
     if (!e) return gp_none_io(REAL(recvmsg)(fd, msg, flags));
-    struct xfer x = {.fd = fd, .msg = msg, .flags = flags};
-    hub_deadline dl = FDT_DL_UNSET;
-    ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmsg_op, &x, &dl);
-    if (r <= 0 || !(flags & MSG_WAITALL) || !e->stream) return r;
-    size_t want = fdt_iov_len(msg->msg_iov, (int)msg->msg_iovlen), done = (size_t)r;
-    struct msghdr m = {0};
-    x.msg = &m;
-    x.flags = flags & ~MSG_WAITALL;
-    while (done < want) {
-        struct fdt_iov c;
-        if (fdt_iov_skip(&c, msg->msg_iov, (int)msg->msg_iovlen, done)) break;
-        m.msg_iov = c.v;
-        m.msg_iovlen = (size_t)c.n;
-        r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmsg_op, &x, &dl);
-        fdt_iov_free(&c);
-        if (r <= 0) break;
-        done += (size_t)r;
-    }
-    return (ssize_t)done;
+    struct xfer x = {.fd = fd, .flags = flags, .t = FDT_MSG(msg)};
+    return sock_call(fd, e, HUB_IN, recvmsg_op, &x);
 }
 
-static ssize_t do_sendmsg(int fd, struct fdt *e, const struct msghdr *msg, int flags,
-                          hub_deadline *dl)
+static ssize_t do_sendmsg(int fd, struct fdt *e, const struct msghdr *msg, int flags)
 {
-    struct xfer x = {.fd = fd, .msg = (struct msghdr *)msg, .flags = flags};
-    ssize_t r = fdt_call(fd, e, HUB_OUT, FDT_DONTWAIT, sendmsg_op, &x, dl);
-    if (r <= 0 || !e->stream) return r;
-    size_t want = fdt_iov_len(msg->msg_iov, (int)msg->msg_iovlen), done = (size_t)r;
-    struct msghdr m = {0};
-    x.msg = &m;
-    while (done < want) {
-        struct fdt_iov c;
-        if (fdt_iov_skip(&c, msg->msg_iov, (int)msg->msg_iovlen, done)) break;
-        m.msg_iov = c.v;
-        m.msg_iovlen = (size_t)c.n;
-        r = fdt_call(fd, e, HUB_OUT, FDT_DONTWAIT, sendmsg_op, &x, dl);
-        fdt_iov_free(&c);
-        if (r <= 0) break;
-        done += (size_t)r;
-    }
-    return (ssize_t)done;
+    struct xfer x = {.fd = fd, .flags = flags, .t = FDT_MSG(msg)};
+    return sock_call(fd, e, HUB_OUT, sendmsg_op, &x);
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -372,8 +330,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     if (!gp_enter(GP_SYM_sendmsg)) return REAL(sendmsg)(fd, msg, flags);
     struct fdt *e = sock_waitable(fd, flags);
     if (!e) return gp_none_io(REAL(sendmsg)(fd, msg, flags));
-    hub_deadline dl = FDT_DL_UNSET;
-    return do_sendmsg(fd, e, msg, flags, &dl);
+    return do_sendmsg(fd, e, msg, flags);
 }
 
 /* recvmmsg and sendmmsg, as the kernel runs them on a blocking socket: one
@@ -407,8 +364,7 @@ int recvmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags, struct ti
     while (got < vlen) {
         /* each try takes every message already queued */
         struct xfer x = {.fd = fd, .mm = got ? mm + got : mm, .vlen = vlen - got, .flags = flags};
-        hub_deadline dl = FDT_DL_UNSET;
-        ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmmsg_op, &x, &dl);
+        ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, recvmmsg_op, &x);
         if (r <= 0) {
             if (!got) return (int)r;
             break;
@@ -434,10 +390,9 @@ int sendmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags)
     if (vlen > MMSG_MAX) vlen = MMSG_MAX;
     unsigned sent = 0;
     while (sent < vlen) {
-        hub_deadline dl = FDT_DL_UNSET;
         /* the first may be a bad pointer the kernel is to report */
         struct msghdr *h = sent ? &mm[sent].msg_hdr : (struct msghdr *)(void *)mm;
-        ssize_t r = do_sendmsg(fd, e, h, flags, &dl);
+        ssize_t r = do_sendmsg(fd, e, h, flags);
         if (r < 0) {
             if (!sent) return -1;
             break;
@@ -450,30 +405,24 @@ int sendmmsg(int fd, struct mmsghdr *mm, unsigned int vlen, int flags)
 struct sf_ctx {
     int out, in;
     off_t *off;
-    size_t n;
+    struct fdt_rest t; /* a count: the kernel advances *off (or in's offset) itself */
 };
 static ssize_t sendfile_op(void *c, int mode)
 {
     struct sf_ctx *s = c;
     (void)mode;
-    return REAL(sendfile)(s->out, s->in, s->off, s->n);
+    return REAL(sendfile)(s->out, s->in, s->off, s->t.n);
 }
 
+/* A blocking sendfile sends all of n to a socket; to a pipe, what fits
+ * once there is room (the kernel's splice into a pipe). */
 static ssize_t do_sendfile(int out, int in, off_t *off, size_t n)
 {
     struct fdt *e = fdt_get(out);
     if (!fdt_waitable(e) || !e->shim_nb) return REAL(sendfile)(out, in, off, n);
-    struct sf_ctx s = {out, in, off, n};
-    hub_deadline dl = FDT_DL_UNSET;
-    size_t done = 0;
-    do { /* the kernel advances *off (or in's offset) itself */
-        s.n = n - done;
-        ssize_t r = fdt_call(out, e, HUB_OUT, FDT_PLAIN, sendfile_op, &s, &dl);
-        if (r < 0) return done ? (ssize_t)done : -1;
-        if (r == 0) break;
-        done += (size_t)r;
-    } while (done < n);
-    return (ssize_t)done;
+    struct sf_ctx s = {out, in, off, FDT_COUNT(n)};
+    if (e->kind != FDT_SOCKET) return fdt_call(out, e, HUB_OUT, FDT_PLAIN, sendfile_op, &s);
+    return fdt_call_all(out, e, HUB_OUT, FDT_PLAIN, sendfile_op, &s, &s.t);
 }
 
 ssize_t sendfile(int out, int in, off_t *off, size_t n)

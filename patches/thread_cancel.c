@@ -208,7 +208,8 @@ void gp_pending(int id)
  * restart column of symbols.def; sa_restart: every handler that ran had
  * SA_RESTART. A call waiting on a socket with a timeout for that direction
  * set is not restarted (the kernel's sock_intr_errno): accept, recv* and
- * read on SO_RCVTIMEO, connect, send* and write on SO_SNDTIMEO. */
+ * read on SO_RCVTIMEO, connect, send* and write on SO_SNDTIMEO; nor a
+ * write or MSG_WAITALL read that moved part of its bytes (fdt_no_restart). */
 static int restarts(const gl_t *g, int id, int sa_restart)
 {
     if (id < 0) return sa_restart;
@@ -218,7 +219,8 @@ static int restarts(const gl_t *g, int id, int sa_restart)
     case GP_RESTART_NORESTART:
         return 0;
     default:
-        if (sa_restart && g->wkind == HUB_W_FD && fdt_timeo_set((int)g->wobj, g->wevents)) return 0;
+        if (sa_restart && g->wkind == HUB_W_FD && fdt_no_restart((int)g->wobj, g->wevents, g))
+            return 0;
         return sa_restart;
     }
 }
