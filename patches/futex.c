@@ -56,12 +56,6 @@
 #endif
 #define FX_CMD(op) ((op) & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
 
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax() __builtin_ia32_pause()
-#else
-#define cpu_relax() __asm__ volatile("" ::: "memory")
-#endif
-
 /* First address the kernel refuses as a user address (x86_64 and arm64
  * with 4-level/48-bit page tables): a private key there is the kernel's
  * EFAULT, so such wakes go to the kernel. */
@@ -70,7 +64,7 @@
 enum { FX_WAITING, FX_WOKEN, FX_POSTED, FX_GONE };
 
 struct fx_waiter {
-    struct fx_waiter *next, *prev;
+    gp_link link;         /* on its bucket's queue while FX_WAITING */
     const uint32_t *addr; /* changed by a requeue, under both bucket locks */
     uint32_t bitset;
     int shared;   /* no FUTEX_PRIVATE_FLAG: the kernel keys these apart */
@@ -81,7 +75,7 @@ struct fx_waiter {
 
 struct fx_bucket {
     int lock;
-    struct fx_waiter *head, *tail;
+    gp_queue q; /* its waiters, in the order they came */
 };
 
 #define FX_BITS 9
@@ -103,15 +97,14 @@ static inline struct fx_bucket *fx_bucket(const void *a)
 
 static void fx_lock(struct fx_bucket *b)
 {
-    while (__atomic_exchange_n(&b->lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&b->lock, __ATOMIC_RELAXED)) cpu_relax();
+    gp_spin_lock(&b->lock);
     fx_held++;
 }
 
 static void fx_unlock(struct fx_bucket *b)
 {
     fx_held--;
-    __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE);
+    gp_spin_unlock(&b->lock);
 }
 
 /* Two buckets (a requeue, a wake-op), in one global order. */
@@ -134,29 +127,7 @@ static void fx_unlock2(struct fx_bucket *a, struct fx_bucket *b)
     if (b != a) fx_unlock(b);
 }
 
-static void fx_link(struct fx_bucket *b, struct fx_waiter *w)
-{
-    w->next = NULL;
-    w->prev = b->tail;
-    if (b->tail)
-        b->tail->next = w;
-    else
-        b->head = w;
-    b->tail = w;
-}
-
-static void fx_unlink(struct fx_bucket *b, struct fx_waiter *w)
-{
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        b->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        b->tail = w->prev;
-    w->next = w->prev = NULL;
-}
+#define FX_W(l) gp_owner(l, struct fx_waiter, link)
 
 /* ---- reading the program's futex word ---------------------------------- */
 
@@ -248,8 +219,8 @@ GP_FORK_CODE static void fx_forked(void)
     /* bucket by bucket, writing only the ones in use (GP_SET) */
     for (size_t i = 0; i < sizeof fx_tab / sizeof fx_tab[0]; i++) {
         GP_SET(fx_tab[i].lock, 0);
-        GP_SET(fx_tab[i].head, NULL);
-        GP_SET(fx_tab[i].tail, NULL);
+        GP_SET(fx_tab[i].q.head, NULL);
+        GP_SET(fx_tab[i].q.tail, NULL);
     }
     GP_SET(fx_kwaiting, 0);
 }
@@ -304,11 +275,12 @@ static int fx_wake_locked(struct fx_bucket *b, const uint32_t *addr, int shared,
                           uint32_t bitset, int direct)
 {
     int woken = 0;
-    struct fx_waiter *w, *next;
-    for (w = b->head; w && woken < n; w = next) {
-        next = w->next;
+    gp_link *l, *next;
+    gp_queue_foreach (l, next, &b->q) {
+        struct fx_waiter *w = FX_W(l);
+        if (woken >= n) break;
         if (w->addr != addr || w->shared != shared || !(w->bitset & bitset)) continue;
-        fx_unlink(b, w);
+        gp_queue_remove(&b->q, &w->link);
         if (direct && w->r.hub == hub_tls.hub) {
             w->state = FX_WOKEN;
             hub_wq_wake_one(&w->q);
@@ -339,7 +311,7 @@ static void fx_leave(struct fx_waiter *me)
 {
     if (me->state == FX_WAITING) {
         struct fx_bucket *b = fx_lock_mine(me);
-        if (me->state == FX_WAITING) fx_unlink(b, me);
+        if (me->state == FX_WAITING) gp_queue_remove(&b->q, &me->link);
         fx_unlock(b);
     }
     if (me->state == FX_POSTED) hub_remote_wait(&me->r);
@@ -360,7 +332,7 @@ static long fx_wait(const uint32_t *ua, uint32_t val, uint32_t bitset, hub_deadl
         fx_unlock(b);
         return -r;
     }
-    fx_link(b, &me);
+    gp_queue_push(&b->q, &me.link);
     me.state = FX_WAITING;
     fx_unlock(b);
     int poll = fx_xproc(ua, shared);
@@ -377,7 +349,7 @@ static long fx_wait(const uint32_t *ua, uint32_t val, uint32_t bitset, hub_deadl
             return 0; /* fx_leave waits for a post to be delivered */
         }
         if (r == EINTR || (r == ETIMEDOUT && hub_left_ns(dl) == 0)) {
-            fx_unlink(b, &me);
+            gp_queue_remove(&b->q, &me.link);
             me.state = FX_GONE;
             fx_unlock(b);
             return -r;
@@ -386,7 +358,7 @@ static long fx_wait(const uint32_t *ua, uint32_t val, uint32_t bitset, hub_deadl
          * (SA_RESTART) or a cancellation request it does not act on: the
          * kernel reads the word again too. */
         if (fx_load(me.addr, &cur) || cur != val) {
-            fx_unlink(b, &me);
+            gp_queue_remove(&b->q, &me.link);
             me.state = FX_GONE;
             fx_unlock(b);
             return r == ETIMEDOUT ? 0 : -EAGAIN;
@@ -402,7 +374,7 @@ static long fx_wake(const uint32_t *ua, int n, uint32_t bitset, int shared, int 
     struct fx_bucket *b = fx_bucket(ua);
     if (!fx_held) {
         fx_lock(b);
-        if (b->head) woken = fx_wake_locked(b, ua, shared, want, bitset, direct);
+        if (!gp_queue_empty(&b->q)) woken = fx_wake_locked(b, ua, shared, want, bitset, direct);
         fx_unlock(b);
     }
     if (woken < want && fx_ask_kernel(ua, shared)) {
@@ -435,15 +407,16 @@ static long fx_requeue(int op, const uint32_t *ua, int nwake, int nreq, const ui
         }
     }
     woken = nwake ? fx_wake_locked(b1, ua, shared, nwake, FUTEX_BITSET_MATCH_ANY, direct) : 0;
-    struct fx_waiter *w, *next;
-    for (w = b1->head; w && moved < nreq; w = next) {
-        next = w->next;
+    gp_link *l, *next;
+    gp_queue_foreach (l, next, &b1->q) {
+        struct fx_waiter *w = FX_W(l);
+        if (moved >= nreq) break;
         if (w->addr != ua || w->shared != shared) continue;
         moved++;
         if (ua2 == ua) continue; /* the kernel leaves them where they are */
-        fx_unlink(b1, w);
+        gp_queue_remove(&b1->q, &w->link);
         __atomic_store_n(&w->addr, ua2, __ATOMIC_RELEASE);
-        fx_link(b2, w);
+        gp_queue_push(&b2->q, &w->link);
     }
     fx_unlock2(b1, b2);
     if ((woken < nwake || moved < nreq) && fx_ask_kernel(ua, shared)) {

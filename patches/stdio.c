@@ -67,20 +67,20 @@ struct hs {
     gl_t *owner;        /* greenlet lock */
     unsigned cnt;
     hub_wq q;
-    struct hs *next, *prev; /* every stream of ours (fflush(NULL), fork) */
+    gp_link link; /* on hs_all: every stream of ours (fflush(NULL), fork) */
 };
 
-static struct hs *hs_all GP_FORK_DATA;
+static gp_link *hs_all GP_FORK_DATA;
+#define HS_OF(l) gp_owner(l, struct hs, link)
 static int hs_lk GP_FORK_DATA; /* the list, for native threads (thread subsystem off) */
 
 static void list_lock(void)
 {
-    while (__atomic_exchange_n(&hs_lk, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&hs_lk, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+    gp_spin_lock(&hs_lk);
 }
 static void list_unlock(void)
 {
-    __atomic_store_n(&hs_lk, 0, __ATOMIC_RELEASE);
+    gp_spin_unlock(&hs_lk);
 }
 
 /* Ours, or NULL: one load for the streams of the program. */
@@ -176,12 +176,7 @@ static int hs_seek(void *c, off64_t *off, int whence)
 static void hs_unlink(struct hs *h)
 {
     list_lock();
-    if (h->prev)
-        h->prev->next = h->next;
-    else if (hs_all == h)
-        hs_all = h->next;
-    if (h->next) h->next->prev = h->prev;
-    h->next = h->prev = NULL;
+    if (h->link.prev || hs_all == &h->link) gp_list_del(&hs_all, &h->link); /* once */
     list_unlock();
 }
 
@@ -238,8 +233,7 @@ FILE *hs_open(int fd, const char *mode)
     if (isatty(fd)) REAL(setvbuf)(fp, NULL, _IOLBF, 0);
     errno = e;
     list_lock();
-    if ((h->next = hs_all)) hs_all->prev = h;
-    hs_all = h;
+    gp_list_push(&hs_all, &h->link);
     list_unlock();
     return fp;
 }
@@ -405,10 +399,10 @@ int fflush(FILE *fp)
     /* one pass, however long others keep writing (each flush may yield:
      * the list is walked afresh after it) */
     for (unsigned n = 0; n < 1u << 16; n++) {
-        struct hs *h;
+        struct hs *h = NULL;
         list_lock();
-        for (h = hs_all; h && !(h->fp->_IO_write_ptr > h->fp->_IO_write_base); h = h->next) {
-        }
+        for (gp_link *l = hs_all; l && !h; l = l->next)
+            if (HS_OF(l)->fp->_IO_write_ptr > HS_OF(l)->fp->_IO_write_base) h = HS_OF(l);
         list_unlock();
         if (!h) break;
         HS_HOLD(h);
@@ -1080,12 +1074,14 @@ static void std_stream(FILE **slot, int fd, const char *mode)
  * stream locks in the child for the same reason). */
 GP_FORK_CODE static void hs_fork_child(void)
 {
-    for (struct hs *h = hs_all; h; h = h->next)
+    for (gp_link *l = hs_all; l; l = l->next) {
+        struct hs *h = HS_OF(l);
         if (h->owner && h->owner != hub_tls.cur) {
             h->owner = NULL;
             h->cnt = 0;
             h->q.head = h->q.tail = NULL;
         }
+    }
     GP_SET(hs_lk, 0);
 }
 

@@ -83,12 +83,6 @@ int pthread_barrier_wait(pthread_barrier_t *barrier)
 
 #define SPIN_YIELDS 64 /* yields before the holder is taken to be waiting */
 
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax() __builtin_ia32_pause()
-#else
-#define cpu_relax() __asm__ volatile("" ::: "memory")
-#endif
-
 int pthread_spin_init(pthread_spinlock_t *lock, int pshared)
 {
     if (!gp_enter(GP_SYM_pthread_spin_init)) return REAL(pthread_spin_init)(lock, pshared);
@@ -120,7 +114,7 @@ int pthread_spin_lock(pthread_spinlock_t *lock)
             hub_yield();
             continue;
         }
-        for (int i = 0; i < 16 && __atomic_load_n(lock, __ATOMIC_RELAXED); i++) cpu_relax();
+        for (int i = 0; i < 16 && __atomic_load_n(lock, __ATOMIC_RELAXED); i++) gp_cpu_relax();
         if (__atomic_load_n(lock, __ATOMIC_RELAXED)) gth_poll_wait(&backoff, hub_never());
     }
     return 0;

@@ -555,7 +555,7 @@ void rsv_sort(struct addrinfo **pai)
         gaiconf_init();
         __atomic_store_n(&once, 2, __ATOMIC_RELEASE);
     } else {
-        while (__atomic_load_n(&once, __ATOMIC_ACQUIRE) != 2) __builtin_ia32_pause();
+        while (__atomic_load_n(&once, __ATOMIC_ACQUIRE) != 2) gp_cpu_relax();
     }
     int n = 0;
     for (struct addrinfo *q = *pai; q; q = q->ai_next) n++;

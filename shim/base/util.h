@@ -1,6 +1,6 @@
-/* The small helpers the layers share, written once: an intrusive list, a
- * pointer hash set, a backoff, a spin lock and the "where is this address" formatter the dump and
- * GEVENT_STATS print. */
+/* The small helpers the layers share, written once: an intrusive list and
+ * FIFO queue, a pointer hash set, a backoff, a spin lock and the "where is
+ * this address" formatter the dump and GEVENT_STATS print. */
 #ifndef GP_BASE_UTIL_H
 #define GP_BASE_UTIL_H
 
@@ -9,7 +9,8 @@
 
 /* One intrusive doubly linked list: the node lives inside its owner (often
  * a waiter on the waiting greenlet's own stack, so no allocation), the list
- * is one pointer, empty when zeroed. Unordered: push at the front. */
+ * is one pointer, empty when zeroed. Unordered: push at the front; for a
+ * FIFO, gp_queue below. */
 typedef struct gp_link {
     struct gp_link *next, *prev;
 } gp_link;
@@ -29,6 +30,51 @@ static inline void gp_list_del(gp_link **list, gp_link *n)
     if (n->next) n->next->prev = n->prev;
     n->next = n->prev = NULL;
 }
+/* The same node in a FIFO queue: a head and a tail, waiters served in the
+ * order they came (futex buckets, wait queues). Empty when zeroed. */
+typedef struct gp_queue {
+    gp_link *head, *tail;
+} gp_queue;
+static inline void gp_queue_init(gp_queue *q)
+{
+    q->head = q->tail = NULL;
+}
+static inline int gp_queue_empty(const gp_queue *q)
+{
+    return !q->head;
+}
+static inline void gp_queue_push(gp_queue *q, gp_link *n)
+{
+    n->next = NULL;
+    n->prev = q->tail;
+    if (q->tail)
+        q->tail->next = n;
+    else
+        q->head = n;
+    q->tail = n;
+}
+static inline void gp_queue_remove(gp_queue *q, gp_link *n)
+{
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        q->head = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    else
+        q->tail = n->prev;
+    n->next = n->prev = NULL;
+}
+static inline gp_link *gp_queue_pop(gp_queue *q)
+{
+    gp_link *n = q->head;
+    if (n) gp_queue_remove(q, n);
+    return n;
+}
+/* Every node of q in order, n the current one, which the body may remove
+ * (nx holds the next). */
+#define gp_queue_foreach(n, nx, q) for ((n) = (q)->head; (n) && ((nx) = (n)->next, 1); (n) = (nx))
+
 /* One backoff, for polling what nothing announces (a lock another process
  * holds, a FIFO's missing reader, a futex in shared memory): each pause
  * twice the last, from the first up to max. */
@@ -64,13 +110,21 @@ int gp_pset_del(gp_pset *s, const void *p);          /* 1 if p was there */
 /* The structure of type T whose member m is at p. */
 #define gp_owner(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
 
+/* The pause of a spin-wait loop: tells the CPU it spins (the other
+ * hyperthread gets the core, no memory-order flush when the word changes). */
+#if defined(__x86_64__) || defined(__i386__)
+#define gp_cpu_relax() __builtin_ia32_pause()
+#else
+#define gp_cpu_relax() __asm__ volatile("" ::: "memory")
+#endif
+
 /* For the few words several OS threads may touch, held for a few
  * instructions and never across a wait: greenlets of one hub never run at
  * once, so only native threads (resolver workers, foreign threads) contend. */
 static inline void gp_spin_lock(int *l)
 {
     while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(l, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+        while (__atomic_load_n(l, __ATOMIC_RELAXED)) gp_cpu_relax();
 }
 static inline void gp_spin_unlock(int *l)
 {
