@@ -66,7 +66,7 @@ gl_t *hub_gl_by_id(unsigned id)
     gl_t *g = hub_tls.cur;
     if (g && g->id == id) return g;
     struct hub *h = hub_tls.hub;
-    for (g = h ? h->all : NULL; g; g = g->all_next)
+    for (g = h ? hub_gl_at(h->all) : NULL; g; g = hub_gl_at(g->all.next))
         if (g->id == id && g->state != GL_DEAD) return g;
     return NULL;
 }

@@ -91,7 +91,7 @@ void hub_dump(int fd)
     int64_t now = hub_now_ns(CLOCK_MONOTONIC);
     gp_dprintf(fd, "gevent_patch: %u greenlet(s) on OS thread %d (pid %d):\n", h->nalive,
                (int)gettid(), (int)getpid());
-    for (gl_t *g = h->all; g; g = g->all_next) dump_one(fd, g, now);
+    for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)) dump_one(fd, g, now);
     gp_dprintf(fd, "gevent_patch: end of dump\n");
 }
 

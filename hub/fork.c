@@ -36,7 +36,7 @@ static int fork_quiet GP_FORK_DATA;
 
 static int quiet(struct hub *h, gl_t *self)
 {
-    if (!__libc_single_threaded || self != h->main_gl || h->all != self || self->all_next ||
+    if (!__libc_single_threaded || self != h->main_gl || h->all != &self->all || self->all.next ||
         h->nalive != 1 || h->rq_head || h->pq_head || h->running != self || !h->initial ||
         h->nparked || h->wakers || h->rq_len || h->sig_on || h->sig_held || self->sigq ||
         h->remote_head || h->pokes || h->outside || h->preempt_timer || hub_monitor_running() ||
@@ -84,19 +84,20 @@ GP_FORK_CODE void hub_fork_child(void)
      * timer of its that still fires, or an unlock that finds its node on a
      * wait queue, never makes it runnable; its node is taken off the queue
      * (which lives in the program's memory, e.g. a pthread_mutex_t). */
-    for (gl_t *g = h->all, *next; g; g = next) {
-        next = g->all_next;
+    gp_link *l, *next;
+    gp_list_foreach (l, next, h->all) {
+        gl_t *g = hub_gl_at(l);
         if (g == self) continue;
         hub_wq_unlink(g);
         g->state = GL_DEAD;
-        g->all_next = g->all_prev = NULL;
+        g->all.next = g->all.prev = NULL;
         if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, -1);
     }
     /* GP_SET: what a fork child writes is copied first (util.h) */
     if (!self->is_hub) {
-        GP_SET(h->all, self);
-        GP_SET(self->all_next, NULL);
-        GP_SET(self->all_prev, NULL);
+        GP_SET(h->all, &self->all);
+        GP_SET(self->all.next, NULL);
+        GP_SET(self->all.prev, NULL);
         GP_SET(h->nalive, 1);
     } else { /* forked from a loop callback: no program greenlet survives */
         GP_SET(h->all, NULL);

@@ -75,7 +75,7 @@ void hub_mask_recount(struct hub *h)
 {
     memset(h->nblock, 0, sizeof h->nblock);
     h->nmasked = 0;
-    for (gl_t *g = h->all; g; g = g->all_next) mask_count(h, g->sigmask, 1);
+    for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)) mask_count(h, g->sigmask, 1);
     hub_mask_update(h);
 }
 
@@ -200,10 +200,7 @@ static gl_t *gl_new(struct hub *h, size_t stack_size, void (*fn)(void *), void *
 
 static void hub_link(struct hub *h, gl_t *g)
 {
-    g->all_next = h->all;
-    g->all_prev = NULL;
-    if (h->all) h->all->all_prev = g;
-    h->all = g;
+    gp_list_push(&h->all, &g->all);
     h->nalive++;
     if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, 1);
     if (__builtin_expect(h->masks, 0)) {
@@ -214,11 +211,7 @@ static void hub_link(struct hub *h, gl_t *g)
 
 static void hub_unlink(struct hub *h, gl_t *g)
 {
-    if (g->all_prev)
-        g->all_prev->all_next = g->all_next;
-    else
-        h->all = g->all_next;
-    if (g->all_next) g->all_next->all_prev = g->all_prev;
+    gp_list_del(&h->all, &g->all);
     h->nalive--;
     if (__builtin_expect(hub_stats_on, 0)) hub_stats_link(g, -1);
     if (__builtin_expect(h->masks, 0)) {
@@ -383,7 +376,7 @@ int hub_alone(void)
     struct hub *h = hub_tls.hub;
     gl_t *g = hub_tls.cur;
     if (!h) return 1;
-    return g && !g->is_hub && h->nalive == 1 && h->all == g && !h->rq_head && !h->pq_head;
+    return g && !g->is_hub && h->nalive == 1 && h->all == &g->all && !h->rq_head && !h->pq_head;
 }
 
 int hub_solo(void)
@@ -429,14 +422,7 @@ void hub_wq_unlink(gl_t *g)
     hub_wq *q = g->wq_q;
     hub_waiter *w = g->wq_w;
     if (!q) return;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
+    gp_queue_remove(q, &w->link);
     g->wq_q = NULL;
 }
 

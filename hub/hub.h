@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "../shim/base/util.h"
+
 typedef struct gl gl_t;
 
 /* ---- deadlines ---------------------------------------------------------- */
@@ -42,11 +44,10 @@ enum gl_state { GL_RUNNING, GL_READY, GL_PARKED, GL_DEAD };
 
 /* Opaque but visible, so the few hot accessors below can be inline. */
 struct gl {
-    void *ctx;       /* fcontext_t while switched out */
-    struct hub *hub; /* the OS thread's hub this greenlet lives on */
-    gl_t *rq_next;   /* run queue link */
-    gl_t *all_next;  /* every live greenlet of the hub (dump, fork) */
-    gl_t *all_prev;
+    void *ctx;                  /* fcontext_t while switched out */
+    struct hub *hub;            /* the OS thread's hub this greenlet lives on */
+    gl_t *rq_next;              /* run queue link */
+    gp_link all;                /* on its hub's list of every live greenlet (dump, fork) */
     char *stack_lo;             /* usable stack [stack_lo, stack_lo+stack_size) */
     size_t stack_size;          /* 0 for the OS thread's own stack */
     size_t stack_map;           /* bytes mapped incl. guard; 0 if not ours */
@@ -76,7 +77,7 @@ struct gl {
     int64_t wsince;          /* monotonic ns when the wait began */
     int64_t wdeadline;       /* monotonic or realtime ns; HUB_NEVER */
     struct hub_waiter *wq_w; /* while parked on a wait queue */
-    struct hub_wq *wq_q;
+    struct gp_queue *wq_q;
     char name[16];
     struct hub_signal *sigq; /* process-directed signals the hub handed to it,
                                 to be raised again while it runs (hub/sig.c) */
@@ -234,18 +235,16 @@ int hub_wait_fd(int fd, int events, hub_deadline dl);
  * every greenlet waiting on it with EBADF and forgets the fd. */
 void hub_fd_closed(int fd);
 
-/* Wait queues: two pointers, valid when zeroed, so they can live inside the
- * caller's pthread_mutex_t (etc.) storage. Waiters are nodes on the waiting
- * greenlet's own stack: no allocation. */
+/* Wait queues: the base's FIFO (two pointers, valid when zeroed), so they
+ * can live inside the caller's pthread_mutex_t (etc.) storage. Waiters are
+ * nodes on the waiting greenlet's own stack: no allocation. */
 typedef struct hub_waiter {
-    struct hub_waiter *next, *prev;
+    gp_link link; /* on its queue */
     gl_t *gl;
     int tag;    /* free for the queue's owner (e.g. reader or writer) */
     void *data; /* likewise: a waker can hand a value over before waking */
 } hub_waiter;
-typedef struct hub_wq {
-    hub_waiter *head, *tail;
-} hub_wq;
+typedef gp_queue hub_wq;
 
 /* Parks on q (w may be NULL when no tag/data is needed). 0 when woken by
  * hub_wq_wake*, or spuriously (a signal handler ran and the call restarts:
@@ -254,7 +253,11 @@ typedef struct hub_wq {
 int hub_wq_wait(hub_wq *q, hub_waiter *w, hub_deadline dl);
 static inline hub_waiter *hub_wq_first(hub_wq *q)
 {
-    return q->head;
+    return q->head ? gp_owner(q->head, hub_waiter, link) : NULL;
+}
+static inline hub_waiter *hub_wq_next(hub_waiter *w)
+{
+    return w->link.next ? gp_owner(w->link.next, hub_waiter, link) : NULL;
 }
 void hub_wq_wake(hub_wq *q, hub_waiter *w); /* wake this one (it is on q) */
 gl_t *hub_wq_wake_one(hub_wq *q);           /* the woken greenlet, or NULL */

@@ -19,13 +19,13 @@ fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(transfer_t));
 
 /* One fd's waiters and the single libev watcher serving all of them. */
 struct hub_fdwaiter {
-    struct hub_fdwaiter *next, *prev;
+    gp_link link; /* on hub_fdw.head */
     struct hub_pollfd *pfd;
     gl_t *gl;
 };
 struct hub_fdw {
-    ev_io io; /* events = union of the waiters' interests */
-    struct hub_fdwaiter *head;
+    ev_io io;      /* events = union of the waiters' interests */
+    gp_link *head; /* its waiters (hub_fdwaiter) */
 };
 
 struct hub {
@@ -33,7 +33,7 @@ struct hub {
     gl_t *hub_gl;  /* runs the loop */
     gl_t *main_gl; /* the OS thread's own context */
     gl_t *rq_head, *rq_tail;
-    gl_t *all;        /* every live greenlet but the hub's own */
+    gp_link *all;     /* every live greenlet but the hub's own (gl_t.all; hub_gl_at) */
     int64_t cpu_last; /* the OS thread's CPU time at the last switch, once counting (cpu.c) */
     gl_t *dead;       /* exited; released once switched away from */
     unsigned nalive;
@@ -87,6 +87,13 @@ struct hub {
     struct hub_tls *tls;  /* that thread's hub_tls (the monitor raises .preempt) */
     struct hub *next_hub; /* every hub of the process, for the monitor */
 };
+
+/* The greenlet whose node on a hub's list of every greenlet is l, or NULL:
+ * for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)). */
+static inline gl_t *hub_gl_at(gp_link *l)
+{
+    return l ? gp_owner(l, gl_t, all) : NULL;
+}
 
 struct hub *hub_get(void);            /* this thread's hub, created on demand */
 void hub_mask_recount(struct hub *h); /* after fork: from the survivors */

@@ -74,11 +74,11 @@ static int accepts(gl_t *g, uint64_t bit)
 static gl_t *pick(struct hub *h, uint64_t bit)
 {
     if (h->main_gl && h->main_gl->hub == h && accepts(h->main_gl, bit)) {
-        for (gl_t *g = h->all; g; g = g->all_next)
+        for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next))
             if (g == h->main_gl) return g; /* still alive */
     }
     gl_t *any = NULL;
-    for (gl_t *g = h->all; g; g = g->all_next) {
+    for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)) {
         if (!accepts(g, bit)) continue;
         if (g->state == GL_PARKED) return g;
         if (!any) any = g;

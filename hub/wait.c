@@ -180,14 +180,7 @@ int hub_pause(gp_backoff *b, hub_deadline dl)
 
 /* ---- fd readiness --------------------------------------------------------- */
 
-static void fdw_unlink(struct hub_fdw *f, struct hub_fdwaiter *w)
-{
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        f->head = w->next;
-    if (w->next) w->next->prev = w->prev;
-}
+#define FDW(l) gp_owner(l, struct hub_fdwaiter, link)
 
 /* The watcher's fd never changes (one hub_fdw per fd), so its events are
  * set with ev_io_modify, not ev_io_set: libev then compares the interest
@@ -201,8 +194,10 @@ static void fdw_update(struct ev_loop *loop, struct hub_fdw *f, int fd)
 {
     int ev = 0;
     (void)fd;
-    for (struct hub_fdwaiter *w = f->head; w; w = w->next)
-        ev |= (w->pfd->events & HUB_IN ? EV_READ : 0) | (w->pfd->events & HUB_OUT ? EV_WRITE : 0);
+    for (gp_link *l = f->head; l; l = l->next) {
+        int want = FDW(l)->pfd->events;
+        ev |= (want & HUB_IN ? EV_READ : 0) | (want & HUB_OUT ? EV_WRITE : 0);
+    }
     if (ev == (f->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&f->io)) return;
     ev_io_stop(loop, &f->io);
     if (ev) {
@@ -219,17 +214,16 @@ static void fdw_update(struct ev_loop *loop, struct hub_fdw *f, int fd)
  * triggered), making each poll cost O(connections). */
 static void fdw_wake(struct ev_loop *loop, struct hub_fdw *f, int revents, int code)
 {
-    struct hub_fdwaiter *w, *next;
+    gp_link *l, *next;
     int woke = 0;
-    for (w = f->head; w; w = next) {
-        next = w->next;
+    gp_list_foreach (l, next, f->head) {
+        struct hub_fdwaiter *w = FDW(l);
         int got = (revents & EV_READ ? HUB_IN : 0) | (revents & EV_WRITE ? HUB_OUT : 0);
         got &= w->pfd->events;
         if (code == 0 && !got) continue;
         w->pfd->revents |= got;
         gl_unpark(w->gl, code);
-        fdw_unlink(f, w);
-        w->next = w->prev = NULL;
+        gp_list_del(&f->head, &w->link);
         w->gl = NULL; /* tells hub_wait_fds it is unlinked already */
         woke = 1;
     }
@@ -283,9 +277,8 @@ again:;
             r = ENOMEM;
             break;
         }
-        ws[i] = (struct hub_fdwaiter){f->head, NULL, &set[i], self};
-        if (f->head) f->head->prev = &ws[i];
-        f->head = &ws[i];
+        ws[i] = (struct hub_fdwaiter){.pfd = &set[i], .gl = self};
+        gp_list_push(&f->head, &ws[i].link);
         fdw_update(h->loop, f, set[i].fd);
         linked++;
     }
@@ -298,7 +291,7 @@ again:;
     for (int i = 0; i < linked; i++) {
         struct hub_fdw *f = h->fdw[set[i].fd];
         if (f && ws[i].gl) { /* gl cleared: woken or closed, unlinked already */
-            fdw_unlink(f, &ws[i]);
+            gp_list_del(&f->head, &ws[i].link);
             fdw_update(h->loop, f, set[i].fd);
         }
     }
@@ -330,10 +323,9 @@ void hub_fd_closed(int fd)
     struct hub *h = hub_tls.hub;
     if (!h || fd < 0 || fd >= h->nfdw || !h->fdw[fd]) return;
     struct hub_fdw *f = h->fdw[fd];
-    struct hub_fdwaiter *w;
-    while ((w = f->head)) {
-        f->head = w->next;
-        w->next = w->prev = NULL;
+    while (f->head) {
+        struct hub_fdwaiter *w = FDW(f->head);
+        gp_list_del(&f->head, &w->link);
         gl_unpark(w->gl, EBADF);
         w->gl = NULL;
     }
@@ -349,13 +341,7 @@ int hub_wq_park(hub_wq *q, hub_waiter *w, hub_deadline dl, int kind, long obj)
     gl_t *self = gl_self();
     if (!w) w = &local;
     w->gl = self;
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
+    gp_queue_push(q, &w->link);
     self->wq_q = q;
     self->wq_w = w;
     /* A native thread may wake the main hub's waits (hub_wq_wake_foreign):
@@ -448,7 +434,7 @@ void hub_wq_foreign_drain(struct hub *h)
     int n = 0, all = __atomic_exchange_n(&foreign_all, 0, __ATOMIC_ACQ_REL);
     for (int i = 0; i < FOREIGN_SLOTS; i++)
         if ((qs[n] = __atomic_exchange_n(&foreign_q[i], NULL, __ATOMIC_ACQ_REL))) n++;
-    for (gl_t *g = h->all; g; g = g->all_next) {
+    for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)) {
         if (g->state != GL_PARKED || g->wkind != HUB_W_WQ || !g->wq_q) continue;
         int hit = all;
         for (int k = 0; k < n && !hit; k++) hit = g->wq_q == qs[k];
@@ -469,7 +455,7 @@ void hub_wq_wake(hub_wq *q, hub_waiter *w)
 
 gl_t *hub_wq_wake_one(hub_wq *q)
 {
-    hub_waiter *w = q->head;
+    hub_waiter *w = hub_wq_first(q);
     if (!w) return NULL;
     gl_t *g = w->gl;
     gl_unpark(g, 0);
@@ -479,8 +465,8 @@ gl_t *hub_wq_wake_one(hub_wq *q)
 int hub_wq_wake_all(hub_wq *q)
 {
     int n = 0;
-    while (q->head) {
-        gl_unpark(q->head->gl, 0);
+    while (!gp_queue_empty(q)) {
+        gl_unpark(hub_wq_first(q)->gl, 0);
         n++;
     }
     return n;

@@ -176,7 +176,7 @@ static int hs_seek(void *c, off64_t *off, int whence)
 static void hs_unlink(struct hs *h)
 {
     list_lock();
-    if (h->link.prev || hs_all == &h->link) gp_list_del(&hs_all, &h->link); /* once */
+    if (gp_list_has(&hs_all, &h->link)) gp_list_del(&hs_all, &h->link);
     list_unlock();
 }
 

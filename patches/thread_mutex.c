@@ -681,7 +681,7 @@ int pthread_cond_broadcast(pthread_cond_t *cond)
     __atomic_fetch_add(&c->seq, 1, __ATOMIC_SEQ_CST);
     cv_wake_natives(c);
     if (cv_foreign(c) || c->qpid != gth_pid()) return 0;
-    for (hub_waiter *w = c->q.head; w; w = w->next) w->data = w;
+    for (hub_waiter *w = hub_wq_first(&c->q); w; w = hub_wq_next(w)) w->data = w;
     hub_wq_wake_all(&c->q);
     return 0;
 }

@@ -91,7 +91,7 @@ static inline int is_writer(const struct grw *l, int id)
 
 static hub_waiter *first_of(struct grw *l, int tag)
 {
-    for (hub_waiter *w = l->q.head; w; w = w->next)
+    for (hub_waiter *w = hub_wq_first(&l->q); w; w = hub_wq_next(w))
         if (w->tag == tag) return w;
     return NULL;
 }
@@ -108,9 +108,9 @@ static void grant_writer(struct grw *l, hub_waiter *w)
  * go first (writer preference). */
 static void grant_readers(struct grw *l)
 {
-    hub_waiter *w = l->q.head, *next;
+    hub_waiter *w = hub_wq_first(&l->q), *next;
     for (; w; w = next) {
-        next = w->next;
+        next = hub_wq_next(w);
         if (w->tag != W_READ) continue;
         l->st++;
         w->data = GRANTED;
@@ -123,7 +123,7 @@ static void grant_readers(struct grw *l)
  * the preference says so, else every queued reader that may go. */
 static void hand_over(struct grw *l, int from_writer)
 {
-    if (l->shared || !l->q.head || l->st == RW_WRITER) return;
+    if (l->shared || gp_queue_empty(&l->q) || l->st == RW_WRITER) return;
     hub_waiter *wr = first_of(l, W_WRITE);
     if (from_writer) {
         if (wr && (l->flags != PTHREAD_RWLOCK_PREFER_READER_NP || !first_of(l, W_READ)))

@@ -26,7 +26,7 @@
 
 static struct {
     int lock;
-    struct rsv_job *head, *tail;
+    gp_queue q; /* jobs no worker took yet, in the order they came */
     int nworkers, idle;
     int claimed;   /* idle workers already woken for a job, not yet running */
     unsigned wake; /* futex word */
@@ -58,9 +58,9 @@ static void *worker(void *arg)
     prctl(PR_SET_NAME, "gevent-worker"); /* the shim's own, in ps and /proc */
     lock();
     for (;;) {
-        struct rsv_job *j = P.head;
-        if (j) {
-            if (!(P.head = j->next)) P.tail = NULL;
+        gp_link *l = gp_queue_pop(&P.q);
+        if (l) {
+            struct rsv_job *j = gp_owner(l, struct rsv_job, link);
             unlock();
             rsv_worker_res();
             run(j);
@@ -79,7 +79,7 @@ static void *worker(void *arg)
             P.claimed--; /* pool_run took us off the idle count */
         else
             P.idle--;
-        if (timedout && !P.head) {
+        if (timedout && gp_queue_empty(&P.q)) {
             P.nworkers--;
             unlock();
             return NULL;
@@ -135,13 +135,8 @@ static int pool_run(struct rsv_job *j, void (*kick)(struct rsv_job *))
         return 0;
     }
     j->done = &done;
-    j->next = NULL;
     lock();
-    if (P.tail)
-        P.tail->next = j;
-    else
-        P.head = j;
-    P.tail = j;
+    gp_queue_push(&P.q, &j->link);
     /* an idle worker is claimed for this job at once, so the next job
      * starts another worker instead of queueing behind this one */
     int wake = P.idle > 0, start = !wake && P.nworkers < POOL_MAX;
@@ -158,14 +153,7 @@ static int pool_run(struct rsv_job *j, void (*kick)(struct rsv_job *))
         P.nworkers--;
         int none = P.nworkers == 0, mine = 0;
         if (none) { /* nobody will run it: take it back and run it here */
-            for (struct rsv_job **pp = &P.head; *pp; pp = &(*pp)->next)
-                if (*pp == j) {
-                    *pp = j->next;
-                    mine = 1;
-                    break;
-                }
-            P.tail = NULL;
-            for (struct rsv_job *q = P.head; q; q = q->next) P.tail = q;
+            if ((mine = gp_list_has(&P.q.head, &j->link))) gp_queue_remove(&P.q, &j->link);
         }
         unlock();
         if (mine) {

@@ -64,7 +64,7 @@ static void hbn_job_run(struct rsv_job *j)
 int rsv_pool_getaddrinfo(const char *name, const char *service, const struct addrinfo *hints,
                          struct addrinfo **res)
 {
-    struct gai_job g = {{gai_job_run, NULL, NULL, 0, 0}, name, service, hints, res, 0};
+    struct gai_job g = {{.fn = gai_job_run}, name, service, hints, res, 0};
     rsv_pool_run(&g.j);
     return g.ret;
 }
@@ -72,8 +72,7 @@ int rsv_pool_getaddrinfo(const char *name, const char *service, const struct add
 int rsv_pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_t hostlen,
                          char *serv, socklen_t servlen, int flags)
 {
-    struct gni_job g = {
-        {gni_job_run, NULL, NULL, 0, 0}, sa, salen, hostlen, servlen, host, serv, flags, 0};
+    struct gni_job g = {{.fn = gni_job_run}, sa, salen, hostlen, servlen, host, serv, flags, 0};
     rsv_pool_run(&g.j);
     return g.ret;
 }
@@ -81,17 +80,8 @@ int rsv_pool_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 int rsv_pool_hostent(const char *name, const void *addr, socklen_t len, int af, struct hostent *ret,
                      char *buf, size_t buflen, struct hostent **result, int *h_errnop)
 {
-    struct hbn_job g = {{hbn_job_run, NULL, NULL, 0, 0},
-                        name,
-                        addr,
-                        len,
-                        af,
-                        ret,
-                        buf,
-                        buflen,
-                        result,
-                        h_errnop,
-                        0};
+    struct hbn_job g = {
+        {.fn = hbn_job_run}, name, addr, len, af, ret, buf, buflen, result, h_errnop, 0};
     rsv_pool_run(&g.j);
     return g.rc;
 }

@@ -104,8 +104,8 @@ int rsv_res_send(struct __res_state *statp, const unsigned char *msg, int msglen
  * the caller gets fn's. */
 struct rsv_job {
     void (*fn)(struct rsv_job *);
-    struct rsv_job *next;
-    void *done; /* the hub's completion record while queued */
+    gp_link link; /* on the pool's queue */
+    void *done;   /* the hub's completion record while queued */
     int herr, err;
 };
 /* Runs j->fn(j) on a worker and returns when it is done; runs it inline

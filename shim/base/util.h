@@ -30,6 +30,14 @@ static inline void gp_list_del(gp_link **list, gp_link *n)
     if (n->next) n->next->prev = n->prev;
     n->next = n->prev = NULL;
 }
+/* Is n on list? (A node off every list has both links NULL.) */
+static inline int gp_list_has(gp_link *const *list, const gp_link *n)
+{
+    return n->prev || *list == n;
+}
+/* Every node from first on, n the current one, which the body may remove
+ * (nx holds the next). */
+#define gp_list_foreach(n, nx, first) for ((n) = (first); (n) && ((nx) = (n)->next, 1); (n) = (nx))
 /* The same node in a FIFO queue: a head and a tail, waiters served in the
  * order they came (futex buckets, wait queues). Empty when zeroed. */
 typedef struct gp_queue {
@@ -71,9 +79,8 @@ static inline gp_link *gp_queue_pop(gp_queue *q)
     if (n) gp_queue_remove(q, n);
     return n;
 }
-/* Every node of q in order, n the current one, which the body may remove
- * (nx holds the next). */
-#define gp_queue_foreach(n, nx, q) for ((n) = (q)->head; (n) && ((nx) = (n)->next, 1); (n) = (nx))
+/* Every node of q in order (as gp_list_foreach). */
+#define gp_queue_foreach(n, nx, q) gp_list_foreach (n, nx, (q)->head)
 
 /* One backoff, for polling what nothing announces (a lock another process
  * holds, a FIFO's missing reader, a futex in shared memory): each pause
