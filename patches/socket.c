@@ -3,6 +3,7 @@
  * program keeps its own view of O_NONBLOCK and SO_*TIMEO (see fdt.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -229,17 +230,55 @@ static struct fdt *sock_waitable(int fd, int flags)
     return fdt_waitable(e) && e->kind == FDT_SOCKET ? e : NULL;
 }
 
+/* The peer will send no more (shut down its side, or gone). */
+static int peer_done(int fd)
+{
+    struct pollfd p = {fd, POLLRDHUP, 0};
+    return REAL(poll)(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+static int is_unix(int fd)
+{
+    int d = 0;
+    socklen_t l = sizeof d;
+    return REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &d, &l) == 0 && d == AF_UNIX;
+}
+
+/* MSG_PEEK with MSG_WAITALL on a stream: TCP waits until all of it is
+ * queued (or end of file, a signal, the timeout: what is there), each try
+ * reading from the start of the queue; AF_UNIX returns what is queued.
+ * Nothing announces more data on a socket that is readable already: peek
+ * again after a growing pause. */
+static ssize_t peek_all(int fd, struct fdt *e, ssize_t (*op)(void *, int), struct xfer *x)
+{
+    x->flags &= ~MSG_WAITALL;
+    ssize_t r = fdt_call(fd, e, HUB_IN, FDT_DONTWAIT, op, x);
+    if (r <= 0 || is_unix(fd)) return r;
+    const struct msghdr *m = x->t.msg; /* the kernel accepted it */
+    size_t want = m ? fdt_iov_len(m->msg_iov, (int)m->msg_iovlen) : x->t.n;
+    hub_deadline dl = e->rcvtimeo_ns > 0 ? hub_after_ns(e->rcvtimeo_ns) : hub_never();
+    gp_backoff b = GP_BACKOFF(100000, 10000000);
+    int err = errno;
+    while ((size_t)r < want && !peer_done(fd) && hub_pause(&b, dl) == 0) {
+        ssize_t again = op(x, FDT_DONTWAIT);
+        if (again < r) break; /* an error, or another reader took some */
+        r = again;
+    }
+    errno = err;
+    return r;
+}
+
 /* A blocking send returns once all of it is queued, and a receive with
  * MSG_WAITALL on a stream once all of it came (or end of file, an error, a
  * signal, the timeout: what came so far); on a datagram socket the kernel
- * ignores MSG_WAITALL. Either is the whole transfer (fdt_call_all). With
- * MSG_PEEK each try would read the queue from its start again: one try. */
+ * ignores MSG_WAITALL. Either is the whole transfer (fdt_call_all). */
 static ssize_t sock_call(int fd, struct fdt *e, int events, ssize_t (*op)(void *, int),
                          struct xfer *x)
 {
     if (events & HUB_IN) {
-        if (!(x->flags & MSG_WAITALL) || (x->flags & MSG_PEEK) || !e->stream)
+        if (!(x->flags & MSG_WAITALL) || !e->stream)
             return fdt_call(fd, e, events, FDT_DONTWAIT, op, x);
+        if (x->flags & MSG_PEEK) return peek_all(fd, e, op, x);
         x->flags &= ~MSG_WAITALL;
     }
     return fdt_call_all(fd, e, events, FDT_DONTWAIT, op, x, &x->t);

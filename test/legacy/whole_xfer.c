@@ -187,6 +187,22 @@ static void writes(int file)
         }
 }
 
+/* q[0] and q[1]: the two ends of a TCP connection on loopback */
+static void tcp_pair(int q[2])
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
+        getsockname(l, (struct sockaddr *)&a, &al))
+        perror("listen"), exit(1);
+    q[1] = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(q[1], (struct sockaddr *)&a, al)) perror("connect"), exit(1);
+    q[0] = accept(l, NULL, NULL);
+    close(l);
+}
+
 /* recv and recvmsg with MSG_WAITALL while the writer sends in pieces: all
  * of it; then the writer stops early and shuts its end: what came */
 static void waitall(void)
@@ -214,6 +230,47 @@ static void waitall(void)
             say(what, r, e, r, bad);
             close(q[0]), close(q[1]);
         }
+    /* MSG_PEEK with MSG_WAITALL: TCP waits until all of it is there (or
+     * what came before the writer stopped), AF_UNIX returns what is queued;
+     * either way it is still there for the next read */
+    for (int tcp = 0; tcp < 2; tcp++)
+        for (int eof = 0; eof < 2; eof++)
+            for (int msg = 0; msg < 2; msg++) {
+                int q[2];
+                if (tcp)
+                    tcp_pair(q);
+                else
+                    socketpair(AF_UNIX, SOCK_STREAM, 0, q);
+                struct source o = {q[1], eof ? 20000 : 50000, 7000, eof};
+                pthread_t t;
+                pthread_create(&t, NULL, source_run, &o);
+                memset(in, 0, sizeof in);
+                struct iovec v[NVEC];
+                struct msghdr m = {.msg_iov = v, .msg_iovlen = NVEC};
+                split(v, in, 50000);
+                long r = msg ? recvmsg(q[0], &m, MSG_PEEK | MSG_WAITALL)
+                             : recv(q[0], in, 50000, MSG_PEEK | MSG_WAITALL);
+                int e = errno;
+                pthread_join(t, NULL);
+                long bad = 0;
+                for (long i = 0; i < r; i++)
+                    if (in[i] != pat(i)) bad++;
+                memset(in, 0, sizeof in);
+                long again = recv(q[0], in, 50000, MSG_WAITALL);
+                for (long i = 0; i < again; i++)
+                    if (in[i] != pat(i)) bad++;
+                char what[80];
+                snprintf(what, sizeof what, "%s %s PEEK|WAITALL of 50000, %s, then recv",
+                         tcp ? "TCP" : "AF_UNIX", msg ? "recvmsg" : "recv",
+                         eof ? "writer stops at 20000" : "in pieces");
+                if (tcp || r < 0) /* AF_UNIX: what was queued, as it came */
+                    say(what, r, e, again, bad);
+                else
+                    printf("%-58s %s, reader got %ld, %s\n", what,
+                           r < o.n ? "part of it" : "all of it", again,
+                           bad ? "BAD BYTES" : "every byte right");
+                close(q[0]), close(q[1]);
+            }
     /* a datagram socket: the kernel ignores MSG_WAITALL, one datagram */
     int d[2];
     socketpair(AF_UNIX, SOCK_DGRAM, 0, d);
