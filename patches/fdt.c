@@ -133,6 +133,7 @@ static int classify(int fd, struct fdt *e)
     }
     e->user_nb = (fl & O_NONBLOCK) != 0;
     e->shim_nb = e->owned = e->nowait_bad = e->drained = 0;
+    e->moving = 0;
     e->rcvtimeo_ns = e->sndtimeo_ns = 0;
     e->sib = NULL;
     if (e->kind == FDT_SOCKET) { /* inherited: its timeouts were set before us */
@@ -155,7 +156,7 @@ int fdt_no_restart(int fd, int events, const gl_t *g)
 {
     struct fdt *e = fdt_get(fd);
     if (!e) return 0;
-    if (e->moving == g) return 1;
+    if (e->moving && e->moving == g->id) return 1;
     if (e->kind != FDT_SOCKET) return 0;
     return ((events & HUB_IN) && e->rcvtimeo_ns > 0) || ((events & HUB_OUT) && e->sndtimeo_ns > 0);
 }
@@ -397,15 +398,16 @@ ssize_t fdt_call_all(int fd, struct fdt *e, int events, int mode,
         t->iov = copy;
         t->iovcnt = n;
     }
-    const gl_t *self = gl_self();
-    e->moving = self;
+    gl_t *self = gl_self();
+    unsigned me = self ? self->id : 0;
+    e->moving = me;
     while (done < want) {
         rest_skip(t, (size_t)r);
         r = call(fd, e, events, mode, op, ctx, &dl);
         if (r <= 0) break; /* end of file, an error, a signal: what moved is the result */
         done += (size_t)r;
     }
-    if (e->moving == self) e->moving = NULL;
+    if (e->moving == me) e->moving = 0;
     if (copy != stack) free(copy);
     errno = err;
     return (ssize_t)done;

@@ -38,8 +38,10 @@ struct fdt {
     int64_t sndtimeo_ns;      /* SO_SNDTIMEO, 0 = none */
     /* this fd's own */
     unsigned char drained; /* the last read came back short: wait before the next */
-    const gl_t *moving;    /* the greenlet whose whole transfer on it moved part of its
-                              bytes (fdt_call_all): a signal ends that call with the count */
+    unsigned moving;       /* id of the greenlet whose whole transfer on it moved part of
+                              its bytes (fdt_call_all): a signal ends that call with the
+                              count; an id, never reused, so one unwound meanwhile
+                              leaves nothing that matches another */
     struct fdt *sib;       /* next fd on the same description (a ring), or NULL */
 };
 
