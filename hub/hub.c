@@ -389,12 +389,7 @@ int hub_solo(void)
 
 void hub_rq_push(struct hub *h, gl_t *g)
 {
-    g->rq_next = NULL;
-    if (h->rq_tail)
-        h->rq_tail->rq_next = g;
-    else
-        h->rq_head = g;
-    h->rq_tail = g;
+    hub_gl_push(&h->rq_head, &h->rq_tail, g);
     h->rq_len++;
 }
 
@@ -410,10 +405,8 @@ static void hub_rq_front(struct hub *h, gl_t *tail)
 
 static gl_t *hub_rq_pop(struct hub *h)
 {
-    gl_t *g = h->rq_head;
-    if (!g) return NULL;
-    if (!(h->rq_head = g->rq_next)) h->rq_tail = NULL;
-    h->rq_len--;
+    gl_t *g = hub_gl_pop(&h->rq_head, &h->rq_tail);
+    if (g) h->rq_len--;
     return g;
 }
 

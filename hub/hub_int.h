@@ -88,6 +88,24 @@ struct hub {
     struct hub *next_hub; /* every hub of the process, for the monitor */
 };
 
+/* The run queue and the preempted queue: greenlets linked through rq_next,
+ * first in first out (one pointer a greenlet: the hottest path there is). */
+static inline void hub_gl_push(gl_t **head, gl_t **tail, gl_t *g)
+{
+    g->rq_next = NULL;
+    if (*tail)
+        (*tail)->rq_next = g;
+    else
+        *head = g;
+    *tail = g;
+}
+static inline gl_t *hub_gl_pop(gl_t **head, gl_t **tail)
+{
+    gl_t *g = *head;
+    if (g && !(*head = g->rq_next)) *tail = NULL;
+    return g;
+}
+
 /* The greenlet whose node on a hub's list of every greenlet is l, or NULL:
  * for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)). */
 static inline gl_t *hub_gl_at(gp_link *l)

@@ -69,10 +69,8 @@ void hub_nothing_ready(void)
 
 void hub_pq_take(struct hub *h)
 {
-    gl_t *g = h->pq_head;
     h->since_pq = 0;
-    if (!(h->pq_head = g->rq_next)) h->pq_tail = NULL;
-    hub_rq_push(h, g);
+    hub_rq_push(h, hub_gl_pop(&h->pq_head, &h->pq_tail));
 }
 
 /* A greenlet that used up its slice waits in the preempted queue, whose
@@ -84,12 +82,7 @@ static void preempt_switch(gl_t *g)
 {
     struct hub *h = g->hub;
     g->state = GL_READY;
-    g->rq_next = NULL;
-    if (h->pq_tail)
-        h->pq_tail->rq_next = g;
-    else
-        h->pq_head = g;
-    h->pq_tail = g;
+    hub_gl_push(&h->pq_head, &h->pq_tail, g);
     h->poll_now = 2; /* poll, and run what it wakes first */
     h->round = 0;
     __atomic_add_fetch(&hub_monitor_stats.preemptions, 1, __ATOMIC_RELAXED);
