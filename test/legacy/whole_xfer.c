@@ -203,28 +203,38 @@ static void tcp_pair(int q[2])
     close(l);
 }
 
+/* One receive (recvmsg over NVEC pieces if msg, else recv) of want bytes
+ * with flags on q[0] while a thread writes sent bytes to q[1] in pieces
+ * (then shuts its end if eof); *bad counts the wrong bytes of it. */
+static long receive(int q[2], long want, long sent, int eof, int msg, int flags, int *e, long *bad)
+{
+    struct source o = {q[1], sent, 7000, eof};
+    pthread_t t;
+    pthread_create(&t, NULL, source_run, &o);
+    memset(in, 0, sizeof in);
+    struct iovec v[NVEC];
+    struct msghdr m = {.msg_iov = v, .msg_iovlen = NVEC};
+    split(v, in, want);
+    long r = msg ? recvmsg(q[0], &m, flags) : recv(q[0], in, (size_t)want, flags);
+    *e = errno;
+    pthread_join(t, NULL);
+    for (long i = 0; i < r; i++)
+        if (in[i] != pat(i)) ++*bad;
+    return r;
+}
+
 /* recv and recvmsg with MSG_WAITALL while the writer sends in pieces: all
  * of it; then the writer stops early and shuts its end: what came */
 static void waitall(void)
 {
+    char what[80];
+    int e;
     for (int eof = 0; eof < 2; eof++)
         for (int msg = 0; msg < 2; msg++) {
             int q[2];
-            socketpair(AF_UNIX, SOCK_STREAM, 0, q);
-            struct source o = {q[1], eof ? 50000 : 120000, 7000, eof};
-            pthread_t t;
-            pthread_create(&t, NULL, source_run, &o);
-            memset(in, 0, sizeof in);
-            struct iovec v[NVEC];
-            struct msghdr m = {.msg_iov = v, .msg_iovlen = NVEC};
-            split(v, in, 120000);
-            long r = msg ? recvmsg(q[0], &m, MSG_WAITALL) : recv(q[0], in, 120000, MSG_WAITALL);
-            int e = errno;
-            pthread_join(t, NULL);
             long bad = 0;
-            for (long i = 0; i < r; i++)
-                if (in[i] != pat(i)) bad++;
-            char what[80];
+            socketpair(AF_UNIX, SOCK_STREAM, 0, q);
+            long r = receive(q, 120000, eof ? 50000 : 120000, eof, msg, MSG_WAITALL, &e, &bad);
             snprintf(what, sizeof what, "%s MSG_WAITALL of 120000, %s", msg ? "recvmsg" : "recv",
                      eof ? "the writer stops at 50000" : "written in pieces");
             say(what, r, e, r, bad);
@@ -237,29 +247,16 @@ static void waitall(void)
         for (int eof = 0; eof < 2; eof++)
             for (int msg = 0; msg < 2; msg++) {
                 int q[2];
+                long bad = 0, sent = eof ? 20000 : 50000;
                 if (tcp)
                     tcp_pair(q);
                 else
                     socketpair(AF_UNIX, SOCK_STREAM, 0, q);
-                struct source o = {q[1], eof ? 20000 : 50000, 7000, eof};
-                pthread_t t;
-                pthread_create(&t, NULL, source_run, &o);
-                memset(in, 0, sizeof in);
-                struct iovec v[NVEC];
-                struct msghdr m = {.msg_iov = v, .msg_iovlen = NVEC};
-                split(v, in, 50000);
-                long r = msg ? recvmsg(q[0], &m, MSG_PEEK | MSG_WAITALL)
-                             : recv(q[0], in, 50000, MSG_PEEK | MSG_WAITALL);
-                int e = errno;
-                pthread_join(t, NULL);
-                long bad = 0;
-                for (long i = 0; i < r; i++)
-                    if (in[i] != pat(i)) bad++;
+                long r = receive(q, 50000, sent, eof, msg, MSG_PEEK | MSG_WAITALL, &e, &bad);
                 memset(in, 0, sizeof in);
                 long again = recv(q[0], in, 50000, MSG_WAITALL);
                 for (long i = 0; i < again; i++)
                     if (in[i] != pat(i)) bad++;
-                char what[80];
                 snprintf(what, sizeof what, "%s %s PEEK|WAITALL of 50000, %s, then recv",
                          tcp ? "TCP" : "AF_UNIX", msg ? "recvmsg" : "recv",
                          eof ? "writer stops at 20000" : "in pieces");
@@ -267,7 +264,7 @@ static void waitall(void)
                     say(what, r, e, again, bad);
                 else
                     printf("%-58s %s, reader got %ld, %s\n", what,
-                           r < o.n ? "part of it" : "all of it", again,
+                           r < sent ? "part of it" : "all of it", again,
                            bad ? "BAD BYTES" : "every byte right");
                 close(q[0]), close(q[1]);
             }
