@@ -383,12 +383,16 @@ ssize_t fdt_call_all(int fd, struct fdt *e, int events, int mode,
     ssize_t r = call(fd, e, events, mode, op, ctx, &dl);
     if (r <= 0) return r;
     size_t want = t->n, done = (size_t)r;
-    struct iovec stack[8], *copy = NULL;
+    const struct iovec *v = NULL;
+    int n = 0;
     if (t->iov || t->msg) { /* the kernel accepted the array: ours to read */
-        const struct iovec *v = t->msg ? t->msg->msg_iov : t->iov;
-        int n = t->msg ? (int)t->msg->msg_iovlen : t->iovcnt;
+        v = t->msg ? t->msg->msg_iov : t->iov;
+        n = t->msg ? (int)t->msg->msg_iovlen : t->iovcnt;
         want = fdt_iov_len(v, n);
-        if (done >= want) return r;
+    }
+    if (done >= want) return r; /* all at once: the usual case */
+    struct iovec stack[8], *copy = NULL;
+    if (v) {
         copy = n <= (int)(sizeof stack / sizeof *stack) ? stack : malloc((size_t)n * sizeof *v);
         if (!copy) { /* as a short transfer */
             errno = err;
