@@ -17,8 +17,10 @@ STARTED=()
 if [ "${GP_SANITIZE:-}" = 1 ]; then
     _sl=${GP_SAN_LOGS:-$T}
     # handle_segv=0: the shim's own SIGSEGV handler names a greenlet whose
-    # stack overflowed; ASan's would replace it.
-    export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0:handle_segv=0:log_path=$_sl/asan
+    # stack overflowed; ASan's would replace it. use_sigaltstack=0: ASan
+    # would give every thread an alternate signal stack, which a program
+    # asking sigaltstack sees (natively it has none: test 39's altstack).
+    export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0:handle_segv=0:use_sigaltstack=0:log_path=$_sl/asan
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$_sl/ubsan
 fi
 

@@ -42,13 +42,33 @@ t1=$(date +%s.%N)
 timeout 300 env LD_PRELOAD="$LIB" make -s -j4 -C "$T/shim" >"$T/shim.out" 2>&1
 src=$?
 t2=$(date +%s.%N)
-is "$src:$nrc" "0:0" "make -j4: status 0 natively and under the shim"
-same=1
-for o in "$T"/native/*.o; do cmp -s "$o" "$T/shim/$(basename "$o")" || { same=0; diag "differs: $(basename "$o")"; }; done
-n=$(ls "$T"/shim/*.o 2>/dev/null | wc -l)
-[ "$same" = 1 ] && [ "$n" = 51 ]
-ok $? "the same 51 objects as natively (byte for byte; $n built under the shim)"
-is "$("$T/shim/prog")" "$("$T/native/prog")" "the program linked under the shim prints what the native one does"
+# Under make test SANITIZE=1, libasan comes in as the shim's dependency,
+# after ld.so, which cc1 names as a dependency of its own: libasan's start-up
+# then finds no _dl_get_tls_static_info and calls a null pointer. The
+# control: a library built with -fsanitize=address preloaded instead of the
+# shim; if cc1 fails that way too, the build cases are expected failures.
+asan_cc1_fails() {
+    [ "${GP_SANITIZE:-}" = 1 ] && [ "$src" != 0 ] || return 1
+    echo 'int gp_probe;' >"$T/probe.c"
+    cc -shared -fPIC -fsanitize=address -o "$T/libprobe.so" "$T/probe.c" || return 1
+    printf 'int main(void)\n{\n    return 0;\n}\n' >"$T/probe_main.c"
+    ! LD_PRELOAD="$T/libprobe.so" ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
+        cc -c "$T/probe_main.c" -o "$T/probe_main.o" >/dev/null 2>&1
+}
+if asan_cc1_fails; then
+    why="sanitizer build: libasan, loaded after ld.so (a dependency cc1 names), fails in cc1 without the shim too"
+    todo "make -j4: status 0 natively and under the shim" "$why"
+    todo "the same 51 objects as natively" "$why"
+    todo "the program linked under the shim prints what the native one does" "$why"
+else
+    is "$src:$nrc" "0:0" "make -j4: status 0 natively and under the shim"
+    same=1
+    for o in "$T"/native/*.o; do cmp -s "$o" "$T/shim/$(basename "$o")" || { same=0; diag "differs: $(basename "$o")"; }; done
+    n=$(ls "$T"/shim/*.o 2>/dev/null | wc -l)
+    [ "$same" = 1 ] && [ "$n" = 51 ]
+    ok $? "the same 51 objects as natively (byte for byte; $n built under the shim)"
+    is "$("$T/shim/prog")" "$("$T/native/prog")" "the program linked under the shim prints what the native one does"
+fi
 ne=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
 se=$(awk -v a="$t1" -v b="$t2" 'BEGIN{print b-a}')
 lim=$(awk -v n="$ne" 'BEGIN{print 3 * n + 10}')
