@@ -111,6 +111,24 @@ san_start() {
     awk -v n="$1" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN{d=((c-b)-(b-a))/10; print (d > 0 ? n * d : 0)}'
 }
 
+# asan_dep_fails CMD...: under make test SANITIZE=1, true when CMD fails with
+# libasan loaded as the sanitizer build loads it - as a preloaded library's
+# dependency - but without the shim: an empty library built with
+# -fsanitize=address, preloaded. A program that names ld.so as a dependency
+# of its own (cc1, Rust binaries) then has ld.so before libasan, and
+# libasan's start-up calls a null pointer (_dl_get_tls_static_info not
+# found). The control that makes a sanitizer-build mismatch an expected
+# failure, never a pass; false in the release build.
+asan_dep_fails() {
+    [ "${GP_SANITIZE:-}" = 1 ] || return 1
+    if [ ! -e "$T/libasanprobe.so" ]; then
+        echo 'int gp_asan_probe;' >"$T/asanprobe.c"
+        cc -shared -fPIC -fsanitize=address -o "$T/libasanprobe.so" "$T/asanprobe.c" || return 1
+    fi
+    ! LD_PRELOAD="$T/libasanprobe.so" ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
+        timeout 60 "$@" >/dev/null 2>&1
+}
+
 # parity PROG DESC: same output and status natively and under the shim,
 # and at most 2 OS threads under the shim.
 parity() {

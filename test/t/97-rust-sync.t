@@ -41,7 +41,13 @@ rc=$?
 ok $? "rust_sync natively: 17 lines, status 0"
 [ "$rc" -eq 0 ] || diag "$native"
 
-same_native_and_shim "rust_sync: the same output under the shim" "$L/rust_sync"
-sampled "$T/rust.out" shim "$L/rust_sync"
-[ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
-ok $? "rust_sync under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
+if asan_dep_fails "$L/rust_sync"; then # lib.sh: libasan after ld.so, without the shim too
+    why="sanitizer build: libasan, loaded after ld.so (a dependency the Rust binary names), fails without the shim too"
+    todo "rust_sync: the same output under the shim" "$why"
+    todo "rust_sync under the shim: status 0 on at most 2 OS threads" "$why"
+else
+    same_native_and_shim "rust_sync: the same output under the shim" "$L/rust_sync"
+    sampled "$T/rust.out" shim "$L/rust_sync"
+    [ "$RC" -eq 0 ] && [ "$MAXTHREADS" -le 2 ]
+    ok $? "rust_sync under the shim: status 0 on at most 2 OS threads (saw $MAXTHREADS)"
+fi
