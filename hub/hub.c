@@ -137,6 +137,8 @@ void gl_switch(gl_t *from, gl_t *to)
     if (__builtin_expect(hub_stats_on, 0)) hub_stats.switches++;
     from->err = errno;
     from->herr = h_errno;
+    int cxx = hub_cxx_size && !from->tcb_mem && !from->is_hub;
+    if (cxx) memcpy(from->cxx_tls, (char *)hub_tcb_cur() + hub_cxx_off, hub_cxx_size);
     if (__builtin_expect(to->hub->masks, 0)) mask_switch(to->hub, to);
     if (__builtin_expect(hub_cpu_on, 0) && !from->is_hub) hub_cpu_switch(to->hub, from);
     hub_tls.cur = to;
@@ -158,6 +160,7 @@ void gl_switch(gl_t *from, gl_t *to)
     ((gl_t *)t.data)->ctx = t.fctx;
     errno = from->err;
     h_errno = from->herr;
+    if (cxx) memcpy((char *)hub_tcb_cur() + hub_cxx_off, from->cxx_tls, hub_cxx_size);
 }
 
 static void gl_trampoline(transfer_t t)
@@ -167,7 +170,10 @@ static void gl_trampoline(transfer_t t)
 #endif
     ((gl_t *)t.data)->ctx = t.fctx;
     gl_t *self = hub_tls.cur;
-    if (self->tcb_mem) hub_tcb_started();
+    if (self->tcb_mem)
+        hub_tcb_started();
+    else if (hub_cxx_size) /* a new thread's libstdc++ state: none yet */
+        memset((char *)hub_tcb_cur() + hub_cxx_off, 0, hub_cxx_size);
     errno = 0;
     self->fn(self->arg);
     gl_exit();

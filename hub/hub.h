@@ -42,6 +42,11 @@ int64_t hub_left_ns(hub_deadline dl);
 
 enum gl_state { GL_RUNNING, GL_READY, GL_PARKED, GL_DEAD };
 
+/* libstdc++'s thread-local storage (its exception state and std::call_once's
+ * callable: 32 bytes in GCC 12) is saved and restored at every switch of a
+ * greenlet on its OS thread's block, as errno is, when it fits in this. */
+#define HUB_CXX_TLS 32
+
 /* Opaque but visible, so the few hot accessors below can be inline. */
 struct gl {
     void *ctx;                  /* fcontext_t while switched out */
@@ -60,6 +65,8 @@ struct gl {
                                    (hub/tcb.c) or its OS thread's; NULL for the hub greenlet,
                                    which runs on whichever block is current */
     void *tcb_mem;              /* its own block's memory, NULL when it runs on the OS thread's */
+    uint64_t cxx_tls[HUB_CXX_TLS / 8]; /* on the OS thread's block: libstdc++'s TLS while
+                                          switched out (hub/tcb.c, hub_cxx_tls) */
     unsigned char is_hub, is_main;
     unsigned char pending; /* the thread patch has something to deliver to it (a
                               cancellation, a signal) at its next patched call */

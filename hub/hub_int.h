@@ -124,6 +124,8 @@ void hub_wq_unlink(gl_t *g); /* off its wait queue, if on one */
 int hub_switch_out(void);    /* park the running greenlet; returns its wake code */
 
 /* tcb.c */
+extern ptrdiff_t hub_cxx_off;       /* libstdc++'s TLS block from tp, when swapped */
+extern size_t hub_cxx_size;         /* its size; 0: libstdc++ not loaded at start */
 int hub_tcb_new(gl_t *g);           /* its own block; 0 or ENOMEM */
 void hub_tcb_free(gl_t *g);         /* from the hub, once g is dead */
 void hub_tcb_switch(void *tp);      /* makes tp's block current */

@@ -93,6 +93,8 @@ static ptrdiff_t libc_off; /* libc's TLS block from tp */
 static unsigned long long seen_adds;
 static int use_wrfsbase;
 unsigned long hub_tcb_changes; /* %fs changes, for make bench and GEVENT_STATS */
+ptrdiff_t hub_cxx_off;
+size_t hub_cxx_size;
 
 /* TLS carried from block to block: the shim's own, a sanitizer runtime's */
 #define MAX_CARRY 4
@@ -229,6 +231,10 @@ static int scan_cb(struct dl_phdr_info *i, size_t n, void *arg)
     if (tls && s->init && !exe && strncmp(name, "libc.so", 7) == 0 && i->dlpi_tls_data) {
         libc_off = (char *)i->dlpi_tls_data - s->tp;
         s->libc_ok = tls->p_memsz == LT_SIZE;
+    } else if (tls && s->init && !exe && strncmp(name, "libstdc++.so", 12) == 0 &&
+               i->dlpi_tls_data && tls->p_memsz <= HUB_CXX_TLS) {
+        hub_cxx_off = (char *)i->dlpi_tls_data - s->tp;
+        hub_cxx_size = tls->p_memsz;
     } else if (tls && s->init && !exe && (self || is_carried(name)) && i->dlpi_tls_data &&
                ncarry < MAX_CARRY) {
         carry[ncarry].off = (char *)i->dlpi_tls_data - s->tp;
@@ -245,7 +251,8 @@ static int scan_cb(struct dl_phdr_info *i, size_t n, void *arg)
     m->name = m->soname = name;
     m->tls = tls != NULL;
     m->exe = (unsigned char)exe;
-    m->neutral = self || (!exe && is_neutral(name));
+    m->neutral = self || (!exe && is_neutral(name)) ||
+                 (hub_cxx_size && strncmp(name, "libstdc++.so", 12) == 0);
     if (dynp) { /* ld.so relocated DT_STRTAB in place (x86_64) */
         m->dyn = (const ElfW(Dyn) *)(i->dlpi_addr + dynp->p_vaddr);
         for (const ElfW(Dyn) *d = m->dyn; d->d_tag != DT_NULL; d++)
@@ -372,7 +379,8 @@ void hub_tcb_init(int cfg)
         snprintf(tcb_why, sizeof tcb_why, "%s has thread-local storage", s.trigger);
     } else {
         snprintf(tcb_why, sizeof tcb_why,
-                 "no module but libc and the shim's has thread-local storage");
+                 "no module but libc's, libstdc++'s (saved at each switch) and the shim's "
+                 "has thread-local storage");
     }
 }
 

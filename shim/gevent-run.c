@@ -395,9 +395,9 @@ static int has_tls(const char *path)
  * other than libc's, the loader's and the shim's own, has TLS. */
 static void check_tls(void)
 {
-    static const char *const neutral[] = {"libc.so",         "ld-linux",      "libm.so",
-                                          "libdl.so",        "libpthread.so", "librt.so",
-                                          "libgevent_patch", "libev.so",      "libcares.so"};
+    static const char *const neutral[] = {
+        "libc.so",  "ld-linux",        "libm.so",  "libdl.so",    "libpthread.so",
+        "librt.so", "libgevent_patch", "libev.so", "libcares.so", "libstdc++.so"};
     const char *tls = NULL;
     for (int i = 0; i < nobjs && !tls; i++) {
         int skip = 0;
@@ -408,9 +408,9 @@ static void check_tls(void)
     if (tls)
         printf("thread-local storage: per greenlet (%s has thread-local storage)\n", tls);
     else
-        printf("thread-local storage: one block per OS thread (no module but libc's has "
-               "thread-local storage; a preloaded or dlopen'ed one with TLS turns it per "
-               "greenlet)\n");
+        printf("thread-local storage: one block per OS thread (no module but libc's and "
+               "libstdc++'s, saved at each switch, has thread-local storage; a preloaded or "
+               "dlopen'ed one with TLS turns it per greenlet)\n");
 }
 
 static int check(const char *lib, const char *prog)
