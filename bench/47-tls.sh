@@ -44,4 +44,4 @@ row "C++ std::atomic wait/notify" "$D/pingpong_cxx" atomic
 row "Rust Mutex + Condvar, pthread_create" "$D/pingpong_rs" pthread
 row "Rust Mutex + Condvar, std::thread" "$D/pingpong_rs" std
 echo "(- : fails in that mode: Rust's std::thread needs thread-locals per thread)"
-echo "GEVENT_TLS=auto picks shared for the C program (no TLS of its own), per greenlet for the others."
+echo "GEVENT_TLS=auto picks shared for the C and C++ programs (no TLS of their own; libstdc++'s is saved at each switch), per greenlet for the Rust ones."
