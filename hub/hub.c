@@ -181,7 +181,8 @@ static void gl_trampoline(transfer_t t)
 
 /* ---- creation ------------------------------------------------------------- */
 
-static gl_t *gl_new(struct hub *h, size_t stack_size, void (*fn)(void *), void *arg, int *err)
+static gl_t *gl_new(struct hub *h, void *given, size_t stack_size, void (*fn)(void *), void *arg,
+                    int *err)
 {
     gl_t *g = calloc(1, sizeof *g);
     if (!g) {
@@ -195,7 +196,9 @@ static gl_t *gl_new(struct hub *h, size_t stack_size, void (*fn)(void *), void *
     if (g->id == 0) g->id = __atomic_fetch_add(&gl_next_id, 1, __ATOMIC_RELAXED);
     g->wdeadline = HUB_NEVER;
     g->tcb = h->main_gl ? h->main_gl->tcb : NULL; /* the hub's own: none */
-    if (hub_stack_alloc(g, stack_size ? stack_size : hub_default_stack) != 0) {
+    if (given) {
+        hub_stack_given(g, given, stack_size);
+    } else if (hub_stack_alloc(g, stack_size ? stack_size : hub_default_stack) != 0) {
         free(g);
         *err = EAGAIN;
         return NULL;
@@ -278,7 +281,7 @@ static struct hub *hub_create(void)
                   : ev_default_loop(EVFLAG_AUTO);
     if (!h->loop) goto fail;
     int err;
-    h->hub_gl = gl_new(h, HUB_STACK, hub_main, h, &err);
+    h->hub_gl = gl_new(h, NULL, HUB_STACK, hub_main, h, &err);
     if (!h->hub_gl) goto fail;
     hub_sig_init(h);
     h->hub_gl->is_hub = 1;
@@ -335,14 +338,15 @@ gl_t *gl_self(void)
     return hub_get() ? hub_tls.cur : NULL;
 }
 
-static gl_t *spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err, int thread)
+static gl_t *spawn(void *given, size_t stack_size, void (*fn)(void *), void *arg, int *err,
+                   int thread)
 {
     struct hub *h = hub_get();
     if (!h) {
         *err = ENOMEM;
         return NULL;
     }
-    gl_t *g = gl_new(h, stack_size, fn, arg, err);
+    gl_t *g = gl_new(h, given, stack_size, fn, arg, err);
     if (!g) return NULL;
     if (thread && hub_tcb_wanted() == HUB_TLS_GREENLET && hub_tcb_new(g)) {
         hub_stack_free(g);
@@ -360,12 +364,17 @@ static gl_t *spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err, i
 
 gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err)
 {
-    return spawn(stack_size, fn, arg, err, 0);
+    return spawn(NULL, stack_size, fn, arg, err, 0);
 }
 
 gl_t *gl_spawn_thread(size_t stack_size, void (*fn)(void *), void *arg, int *err)
 {
-    return spawn(stack_size, fn, arg, err, 1);
+    return spawn(NULL, stack_size, fn, arg, err, 1);
+}
+
+gl_t *gl_spawn_thread_on(void *stack_lo, size_t stack_size, void (*fn)(void *), void *arg, int *err)
+{
+    return spawn(stack_lo, stack_size, fn, arg, err, 1);
 }
 
 unsigned gl_id(gl_t *g)
@@ -503,7 +512,7 @@ static void hub_reap(struct hub *h)
              * unmapped memory as it was): a false stack-buffer-overflow.
              * ctx is its stack pointer as it switched away for good. */
             char *sp = g->ctx, *top = g->stack_lo + g->stack_size;
-            if (g->stack_map && sp > g->stack_lo && sp < top) {
+            if ((g->stack_map || g->stack_given) && sp > g->stack_lo && sp < top) {
                 char *from = sp - g->stack_lo > 4096 ? sp - 4096 : g->stack_lo;
                 __asan_unpoison_memory_region(from, (size_t)(top - from));
             }

@@ -68,11 +68,12 @@ struct gl {
     uint64_t cxx_tls[HUB_CXX_TLS / 8]; /* on the OS thread's block: libstdc++'s TLS while
                                           switched out (hub/tcb.c, hub_cxx_tls) */
     unsigned char is_hub, is_main;
-    unsigned char pending; /* the thread patch has something to deliver to it (a
-                              cancellation, a signal) at its next patched call */
-    uint64_t sigmask;      /* signals it blocks (bit sig-1), applied to the OS
-                              thread while it runs: see hub_sigmask */
-    unsigned id;           /* unique, never 0; see gl_id */
+    unsigned char stack_given; /* the program's (pthread_attr_setstack): never ours to free */
+    unsigned char pending;     /* the thread patch has something to deliver to it (a
+                                  cancellation, a signal) at its next patched call */
+    uint64_t sigmask;          /* signals it blocks (bit sig-1), applied to the OS
+                                  thread while it runs: see hub_sigmask */
+    unsigned id;               /* unique, never 0; see gl_id */
     void (*fn)(void *);
     void *arg;
     void *local; /* owned by the creator (the thread patch's record) */
@@ -148,6 +149,10 @@ gl_t *gl_spawn(size_t stack_size, void (*fn)(void *), void *arg, int *err);
 /* The same for a greenlet that is a thread to the program: with its own
  * thread-local storage and thread control block when hub_tcb_wanted(). */
 gl_t *gl_spawn_thread(size_t stack_size, void (*fn)(void *), void *arg, int *err);
+/* gl_spawn_thread on the program's own stack [stack_lo, stack_lo+stack_size)
+ * (pthread_attr_setstack): it runs there, and the memory stays the program's. */
+gl_t *gl_spawn_thread_on(void *stack_lo, size_t stack_size, void (*fn)(void *), void *arg,
+                         int *err);
 /* Ends the calling greenlet; its stack and record are released once the hub
  * has switched away. If it was the last greenlet alive, exit(0) is called,
  * as when the last thread of a process exits. */

@@ -154,6 +154,7 @@ extern uint64_t hub_mask_os_never;   /* hub.c: signals the OS thread never block
 
 /* stack.c */
 int hub_stack_alloc(gl_t *g, size_t size);
+void hub_stack_given(gl_t *g, void *lo, size_t size);
 void hub_stack_free(gl_t *g);
 static inline int hub_stack_overflowed(gl_t *g)
 {

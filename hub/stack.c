@@ -162,8 +162,30 @@ int hub_stack_alloc(gl_t *g, size_t size)
     return 0;
 }
 
+/* A stack the program gave (pthread_attr_setstack, as glibc does with one):
+ * exactly its bounds, no guard page, never pooled or unmapped; the program
+ * may reuse or free the memory once the thread is joined. */
+void hub_stack_given(gl_t *g, void *lo, size_t size)
+{
+    g->stack_lo = lo;
+    g->stack_size = size;
+    g->stack_map = 0;
+    g->canary = NULL;
+    g->stack_given = 1;
+    g->vg_stack = VALGRIND_STACK_REGISTER(g->stack_lo, g->stack_lo + size);
+#ifdef __SANITIZE_ADDRESS__
+    /* memory a thread ran on before keeps the redzones of its frames */
+    __asan_unpoison_memory_region(lo, size);
+#endif
+}
+
 void hub_stack_free(gl_t *g)
 {
+    if (g->stack_given) {
+        VALGRIND_STACK_DEREGISTER(g->vg_stack);
+        g->stack_given = 0;
+        return;
+    }
     if (!g->stack_map) return;
     char *p = g->stack_lo - page_size;
     size_t map = g->stack_map;

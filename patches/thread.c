@@ -412,6 +412,21 @@ int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
     return REAL(__libc_start_main)(main, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
+/* The stack the program gave with pthread_attr_setstack or setstackaddr,
+ * NULL if none. glibc's attr records the stack's top, NULL until one is set,
+ * and pthread_attr_getstack answers top - the attr's own size (NULL - size
+ * when none was given; pthread_attr_getstackaddr would say so directly but
+ * is deprecated). The size used is pthread_attr_getstacksize's, glibc's
+ * default when only the address was set, as glibc's pthread_create does. */
+static void *attr_given_stack(const pthread_attr_t *attr, size_t size)
+{
+    void *lo;
+    size_t own;
+    if (pthread_attr_getstack(attr, &lo, &own) != 0) return NULL;
+    uintptr_t top = (uintptr_t)lo + own;
+    return top ? (char *)top - size : NULL;
+}
+
 int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, void *(*fn)(void *),
                    void *restrict arg)
 {
@@ -422,6 +437,7 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
         me->op_ra = __builtin_return_address(0); /* the creation site the dump shows */
     }
     size_t stack = 0;
+    void *given = NULL;
     int detach = PTHREAD_CREATE_JOINABLE, err;
     struct gth *th = calloc(1, sizeof *th);
     if (!th) return EAGAIN;
@@ -438,6 +454,8 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
         pthread_attr_getschedpolicy(attr, &th->sched_policy);
         pthread_attr_getschedparam(attr, &sp);
         th->sched_prio = sp.sched_priority;
+        given = attr_given_stack(attr, stack);
+        if (given) th->guardsize = 0; /* glibc guards no stack of the program's */
     }
     if (th->inherit == PTHREAD_EXPLICIT_SCHED) {
         th->sched_set = 1;
@@ -460,7 +478,8 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
         free(th);
         return EAGAIN;
     }
-    gl_t *g = gl_spawn_thread(stack, gth_main, th, &err);
+    gl_t *g = given ? gl_spawn_thread_on(given, stack, gth_main, th, &err)
+                    : gl_spawn_thread(stack, gth_main, th, &err);
     if (!g) {
         gth_free(th);
         return EAGAIN;
