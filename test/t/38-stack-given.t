@@ -6,7 +6,7 @@
 # after the join the same memory (mmap'ed, then malloc'ed) serves a new
 # thread. A stack below PTHREAD_STACK_MIN is refused with EINVAL.
 . "$(dirname "$0")/../lib.sh"
-plan 5
+plan 6
 out=$("$L/stack_given" 2>&1)
 is "$(grep -c 'local inside the stack: yes' <<<"$out")" 5 "natively: 5 threads' locals on the stack given"
 is "$(grep -c 'getattr_np address as given, size 65536, guard 0' <<<"$out")" 5 \
@@ -19,3 +19,9 @@ same_native_and_shim "stack_given with GEVENT_TLS=greenlet (a block of its own p
 out=$(shim "$L/stack_given" 2>&1; echo "rc=$?")
 like "$(tail -2 <<<"$out" | tr '\n' ' ')" "^default: create 0, joined ok rc=0 $" \
     "under the shim: a default thread after the stacks are freed, exit 0"
+# valgrind is told the stack's bounds (VALGRIND_STACK_REGISTER): the
+# switches onto the program's memory and its reuse are no errors
+n=$("$L/stack_given" 2>&1)
+v=$(LD_PRELOAD=$LIB timeout 300 valgrind -q --error-exitcode=9 "$L/stack_given" 2>&1; echo "rc=$?")
+is "$v" "$n
+rc=0" "under valgrind and the shim: same output, no error"
