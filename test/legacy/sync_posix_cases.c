@@ -605,39 +605,30 @@ static void hsleep_case(void)
            hs_seen ? "yes" : "no", r == 0 ? "taken" : strerror(r));
 }
 
+static const struct {
+    const char *name;
+    void (*run)(void);
+} cases[] = {
+    {"nomem", nomem_case},       {"join", join_case},         {"cond", cond_case},
+    {"sched", sched_case},       {"killh", killh_case},       {"rtq", rtq_case},
+    {"forkcond", forkcond_case}, {"altstack", altstack_case}, {"sigwaitn", sigwaitn_case},
+    {"semintr", semintr_case},   {"hsleep", hsleep_case},
+};
+#define NCASES (sizeof cases / sizeof cases[0])
+
+/* With no argument every case runs, in the table's order. */
 int main(int argc, char **argv)
 {
-    const char *all[] = {"nomem",    "join",     "cond",     "sched",   "killh", "rtq",
-                         "forkcond", "altstack", "sigwaitn", "semintr", "hsleep"};
-    int n = argc > 1 ? argc - 1 : 11;
-    for (int i = 0; i < n; i++) {
-        const char *c = argc > 1 ? argv[i + 1] : all[i];
-        if (!strcmp(c, "join"))
-            join_case();
-        else if (!strcmp(c, "cond"))
-            cond_case();
-        else if (!strcmp(c, "sched"))
-            sched_case();
-        else if (!strcmp(c, "nomem"))
-            nomem_case();
-        else if (!strcmp(c, "killh"))
-            killh_case();
-        else if (!strcmp(c, "rtq"))
-            rtq_case();
-        else if (!strcmp(c, "forkcond"))
-            forkcond_case();
-        else if (!strcmp(c, "altstack"))
-            altstack_case();
-        else if (!strcmp(c, "sigwaitn"))
-            sigwaitn_case();
-        else if (!strcmp(c, "semintr"))
-            semintr_case();
-        else if (!strcmp(c, "hsleep"))
-            hsleep_case();
-        else {
+    size_t n = argc > 1 ? (size_t)argc - 1 : NCASES;
+    for (size_t i = 0; i < n; i++) {
+        const char *c = argc > 1 ? argv[i + 1] : cases[i].name;
+        size_t k = 0;
+        while (k < NCASES && strcmp(c, cases[k].name)) k++;
+        if (k == NCASES) {
             fprintf(stderr, "unknown case %s\n", c);
             return 2;
         }
+        cases[k].run();
         fflush(stdout);
     }
     return 0;
