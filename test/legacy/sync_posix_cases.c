@@ -53,6 +53,15 @@ static pthread_mutex_t mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cnd = PTHREAD_COND_INITIALIZER;
 static int flag;
 
+/* Blocks or unblocks one signal in the calling thread's mask. */
+static void mask_one(int how, int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    pthread_sigmask(how, &s, NULL);
+}
+
 static void on_usr1(int sig)
 {
     (void)sig;
@@ -62,10 +71,7 @@ static void on_usr1(int sig)
 
 static void *sender(void *arg)
 {
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    mask_one(SIG_BLOCK, SIGUSR1);
     while (!stop) {
         while (sem_wait(&go) != 0) continue;
         if (!stop) kill(getpid(), SIGUSR1);
@@ -85,10 +91,7 @@ static void *child(void *arg)
 static void *worker(void *arg)
 {
     (void)arg;
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGUSR1);
-    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    mask_one(SIG_UNBLOCK, SIGUSR1);
     long bad = 0;
     for (long i = 0; i < ROUNDS; i++) {
         pthread_t t;
@@ -109,10 +112,7 @@ static void join_case(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;
     sigaction(SIGUSR1, &sa, NULL);
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    mask_one(SIG_BLOCK, SIGUSR1);
     sem_init(&go, 0, 1);
     pthread_t w, snd;
     void *bad;
@@ -275,10 +275,8 @@ static void killh_usr2(int sig)
 
 static void *killh_thread(void *arg)
 {
-    sigset_t s, none;
-    sigemptyset(&s);
-    sigaddset(&s, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &s, NULL); /* pending until sigsuspend */
+    sigset_t none;
+    mask_one(SIG_BLOCK, SIGUSR2); /* pending until sigsuspend */
     sem_post(arg);
     sigemptyset(&none);
     int r = sigsuspend(&none);
@@ -318,9 +316,7 @@ static void *rtq_thread(void *arg)
 {
     (void)arg;
     sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGRTMIN);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    mask_one(SIG_BLOCK, SIGRTMIN);
     raise(SIGRTMIN);
     raise(SIGRTMIN);
     siginfo_t si;
@@ -482,9 +478,7 @@ static void *sw_thread(void *arg)
 static void sigwaitn_case(void)
 {
     sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    mask_one(SIG_BLOCK, SIGUSR1);
     pthread_t t[NSW];
     int took[NSW] = {0}, n = 0;
     for (int i = 0; i < NSW; i++) pthread_create(&t[i], NULL, sw_thread, &took[i]);
@@ -509,10 +503,7 @@ static void si_usr1(int sig)
 
 static void *si_thread(void *arg)
 {
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGUSR1);
-    pthread_sigmask(SIG_UNBLOCK, &s, NULL); /* the only thread that takes it */
+    mask_one(SIG_UNBLOCK, SIGUSR1); /* the only thread that takes it */
     int r = sem_wait(si_sem);
     *(int *)arg = r == -1 ? errno : 0;
     return NULL;
@@ -527,9 +518,7 @@ static void semintr_case(void)
     sa.sa_handler = si_usr1; /* no SA_RESTART: sem_wait fails EINTR */
     sigaction(SIGUSR1, &sa, NULL);
     sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    mask_one(SIG_BLOCK, SIGUSR1);
     int err = -1;
     pthread_t t;
     pthread_create(&t, NULL, si_thread, &err);
