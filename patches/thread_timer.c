@@ -92,12 +92,35 @@ static int timerfd_clock(clockid_t c)
            c == CLOCK_REALTIME_ALARM || c == CLOCK_BOOTTIME_ALARM;
 }
 
+/* glibc starts its SIGEV_THREAD helper, an OS thread that then lives as
+ * long as the process, before the kernel sees the clock: a clock the
+ * kernel refuses is found out with a SIGEV_NONE timer of its own first,
+ * so that a bad call leaves no thread behind. 0, or the kernel's errno. */
+static int clock_refused(clockid_t clock)
+{
+    struct sigevent none;
+    memset(&none, 0, sizeof none);
+    none.sigev_notify = SIGEV_NONE;
+    int kid;
+    if (gp_syscall(SYS_timer_create, clock, &none, &kid) != 0) return errno;
+    gp_syscall(SYS_timer_delete, kid);
+    return 0;
+}
+
 int timer_create(clockid_t clock, struct sigevent *restrict sev, timer_t *restrict id)
 {
     struct sigevent ev;
     if (!gp_enter(GP_SYM_timer_create) || !sev || gp_copy_in(&ev, sev, sizeof ev) ||
-        ev.sigev_notify != SIGEV_THREAD || !timerfd_clock(clock))
+        ev.sigev_notify != SIGEV_THREAD)
         return REAL(timer_create)(clock, sev, id);
+    if (!timerfd_clock(clock)) {
+        int e = clock_refused(clock);
+        if (e) {
+            errno = e;
+            return -1;
+        }
+        return REAL(timer_create)(clock, sev, id);
+    }
     struct gtimer *gt = calloc(1, sizeof *gt);
     if (!gt) {
         errno = EAGAIN;
