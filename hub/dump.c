@@ -37,7 +37,7 @@ static void put_where(int fd, const char *what, void *addr)
     gp_dprintf(fd, "\n      %s %s", what, buf);
 }
 
-static void dump_one(int fd, gl_t *g, int64_t now)
+static void dump_one(int fd, gl_t *g, int64_t now, int64_t coarse)
 {
     gp_dprintf(fd, "  greenlet %u%s%s%s%s: %s", g->id, g->is_main ? " (main)" : "",
                g->name[0] ? " \"" : "", g->name, g->name[0] ? "\"" : "", state_name(g->state));
@@ -62,7 +62,7 @@ static void dump_one(int fd, gl_t *g, int64_t now)
         default:
             break;
         }
-        gp_dprintf(fd, " for %.3f s", (double)(now - g->wsince) / 1e9);
+        gp_dprintf(fd, " for %.3f s", (double)(coarse - g->wsince) / 1e9);
         if (g->wdeadline == HUB_NEVER) {
             gp_dprintf(fd, ", no deadline");
         } else {
@@ -88,10 +88,10 @@ void hub_dump(int fd)
 {
     struct hub *h = hub_tls.hub;
     if (!h) return;
-    int64_t now = hub_now_ns(CLOCK_MONOTONIC);
+    int64_t now = hub_now_ns(CLOCK_MONOTONIC), coarse = hub_now_ns(CLOCK_MONOTONIC_COARSE);
     gp_dprintf(fd, "gevent_patch: %u greenlet(s) on OS thread %d (pid %d):\n", h->nalive,
                (int)gettid(), (int)getpid());
-    for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)) dump_one(fd, g, now);
+    for (gl_t *g = hub_gl_at(h->all); g; g = hub_gl_at(g->all.next)) dump_one(fd, g, now, coarse);
     gp_dprintf(fd, "gevent_patch: end of dump\n");
 }
 

@@ -143,9 +143,15 @@ void gl_switch(gl_t *from, gl_t *to)
     if (__builtin_expect(hub_cpu_on, 0) && !from->is_hub) hub_cpu_switch(to->hub, from);
     hub_tls.cur = to;
     /* The hub runs on the block it finds; a greenlet ending on its own
-     * block leaves it for the OS thread's, so the hub can free it. */
+     * block leaves it, so the hub can free it: for the block of the
+     * greenlet the hub will run next when it has started on it (a thread
+     * that ends while others are ready costs one %fs change, not two),
+     * else for the OS thread's. */
     void *tcb = to->tcb;
-    if (!tcb && from->state == GL_DEAD && from->tcb_mem) tcb = from->hub->main_gl->tcb;
+    if (!tcb && from->state == GL_DEAD && from->tcb_mem) {
+        gl_t *next = from->hub->rq_head;
+        tcb = next && next->tcb_ready ? next->tcb : from->hub->main_gl->tcb;
+    }
     if (tcb && tcb != hub_tcb_cur()) hub_tcb_switch(tcb);
 #ifdef __SANITIZE_ADDRESS__
     void *fake = NULL;
@@ -170,9 +176,10 @@ static void gl_trampoline(transfer_t t)
 #endif
     ((gl_t *)t.data)->ctx = t.fctx;
     gl_t *self = hub_tls.cur;
-    if (self->tcb_mem)
+    if (self->tcb_mem) {
         hub_tcb_started();
-    else if (hub_cxx_size) /* a new thread's libstdc++ state: none yet */
+        self->tcb_ready = 1;
+    } else if (hub_cxx_size) /* a new thread's libstdc++ state: none yet */
         memset((char *)hub_tcb_cur() + hub_cxx_off, 0, hub_cxx_size);
     errno = 0;
     self->fn(self->arg);

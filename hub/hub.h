@@ -71,6 +71,8 @@ struct gl {
     unsigned char stack_given; /* the program's (pthread_attr_setstack): never ours to free */
     unsigned char pending;     /* the thread patch has something to deliver to it (a
                                   cancellation, a signal) at its next patched call */
+    unsigned char tcb_ready;   /* its own block has been run on (locale set up): the hub
+                                  may borrow it */
     uint64_t sigmask;          /* signals it blocks (bit sig-1), applied to the OS
                                   thread while it runs: see hub_sigmask */
     unsigned id;               /* unique, never 0; see gl_id */
@@ -82,7 +84,7 @@ struct gl {
     int wkind; /* enum hub_wkind */
     long wobj; /* fd, child pid, or address of the wait queue */
     int wevents;
-    int64_t wsince;          /* monotonic ns when the wait began */
+    int64_t wsince;          /* CLOCK_MONOTONIC_COARSE ns when the wait began */
     int64_t wdeadline;       /* monotonic or realtime ns; HUB_NEVER */
     struct hub_waiter *wq_w; /* while parked on a wait queue */
     struct gp_queue *wq_q;
