@@ -115,7 +115,7 @@ static void async_and_futures()
 static void shared_mutex()
 {
     std::shared_mutex sm;
-    std::latch all_in(10);
+    std::latch all_in(10), tried(1);
     std::atomic<int> readers{0};
     std::vector<std::thread> ts;
     for (int i = 0; i < 10; i++)
@@ -123,9 +123,12 @@ static void shared_mutex()
             std::shared_lock<std::shared_mutex> g(sm);
             readers++;
             all_in.arrive_and_wait(); // all ten hold the lock at once
+            tried.wait();             // until the writer has tried
         });
     all_in.wait();
     bool writer_blocked = !sm.try_lock();
+    if (!writer_blocked) sm.unlock(); // a wrong answer is printed, not a hang
+    tried.count_down();
     for (auto &t : ts) t.join();
     std::printf("shared_mutex: %d readers held it together; try_lock meanwhile %s\n",
                 readers.load(), writer_blocked ? "failed" : "SUCCEEDED");
