@@ -42,17 +42,22 @@ static void threads_and_mutex()
     std::printf("50 std::threads x 1000 increments under a std::mutex: %ld\n", total);
 
     std::timed_mutex tm;
-    std::atomic<bool> held{false};
+    std::atomic<bool> held{false}, tried{false};
     std::thread holder([&] {
         std::lock_guard<std::timed_mutex> g(tm);
         held = true;
         held.notify_one();
-        std::this_thread::sleep_for(100ms);
+        // Sleeps holding it until main has tried: a fixed sleep could end
+        // before main even runs on a loaded machine.
+        do std::this_thread::sleep_for(10ms);
+        while (!tried);
     });
     held.wait(false);
     auto t0 = std::chrono::steady_clock::now();
     bool got = tm.try_lock_for(20ms);
     bool waited = std::chrono::steady_clock::now() - t0 >= 20ms;
+    if (got) tm.unlock();
+    tried = true;
     std::printf("timed_mutex held across a sleep: try_lock_for(20ms) %s, waited %s\n",
                 got ? "got it" : "timed out", waited ? "the full 20 ms" : "LESS");
     holder.join();
@@ -79,11 +84,15 @@ static void async_and_futures()
 
     std::promise<int> p;
     std::future<int> f = p.get_future();
+    std::atomic<bool> asked{false};
     std::thread setter([&] {
-        std::this_thread::sleep_for(50ms);
+        asked.wait(false); // not a fixed sleep: main may run late under load
+        std::this_thread::sleep_for(5ms);
         p.set_value(7);
     });
     auto st = f.wait_for(5ms);
+    asked = true;
+    asked.notify_one();
     std::printf("future.wait_for(5ms) before the value: %s\n",
                 st == std::future_status::timeout ? "timeout" : "ready");
     std::printf("future.get(): %d\n", f.get());
