@@ -27,10 +27,13 @@ proc_status() {
 
 # sampled OUT CMD...: runs CMD with stdout+stderr to OUT, sampling its
 # /proc status every SAMPLE_S seconds (default 0.02); sets RC, MAXTHREADS,
-# PEAKRSS_KB (VmHWM) and ELAPSED (seconds).
+# PEAKRSS_KB (VmHWM), ELAPSED (seconds) and RQWAIT: the seconds its main
+# thread spent runnable but waiting for a CPU (/proc/PID/schedstat, as of
+# the last sample; 0 where the kernel has no schedstat), the machine's load
+# rather than the program's doing.
 sampled() {
     local out=$1; shift
-    local t0 t1 pid
+    local t0 t1 pid w rq=0
     # `shim` is a function: in the background it would be a bash subshell,
     # and /proc would show the subshell, not the program.
     if [ "$1" = shim ]; then shift; set -- env LD_PRELOAD="$LIB" "$@"; fi
@@ -42,12 +45,14 @@ sampled() {
         proc_sample "$pid"
         [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$MAXTHREADS" ] && MAXTHREADS=$P_THREADS
         [ -n "$P_HWM" ] && [ "$P_HWM" -gt "$PEAKRSS_KB" ] && PEAKRSS_KB=$P_HWM
+        read -r _ w _ 2>/dev/null <"/proc/$pid/schedstat" && [ -n "$w" ] && rq=$w
         sleep "${SAMPLE_S:-0.02}"
     done
     wait "$pid"
     RC=$?
     t1=$(date +%s.%N)
     ELAPSED=$(awk "BEGIN{print $t1-$t0}")
+    RQWAIT=$(awk "BEGIN{print $rq / 1e9}")
 }
 
 # listening_port FILE [FIELD]: waits (up to 20 s) for the line a server
