@@ -210,6 +210,12 @@ void gl_unpark(gl_t *g, int code);
  * It may not return at all: deferred cancellation unwinds the greenlet. */
 #define HUB_RESTART (-1)
 extern int (*hub_intr_hook)(int code);
+/* A greenlet preempted by the signal (GEVENT_PREEMPT) resumes in the middle
+ * of the program's code, not at a call: the signals handed to it while it
+ * was switched out are delivered there, as the kernel interrupts a running
+ * thread (nothing else: a cancellation waits for its point). Set by the
+ * thread patch. */
+extern void (*hub_deliver_hook)(void);
 
 /* Cooperative yield: run every other ready greenlet once, then come back. */
 void hub_yield(void);

@@ -302,6 +302,7 @@ GP_NO_ASAN int hub_stack_scan(uintptr_t sp, uintptr_t top, uintptr_t *out, int m
 /* ---- the preemption signal -------------------------------------------------------- */
 
 int hub_main_based;
+void (*hub_deliver_hook)(void);
 /* How far below the top of the main thread's stack its stack pointer may
  * be for the scan (its base frame must lie within): the default limit. */
 #define MAIN_STACK_SCAN ((uintptr_t)8 << 20)
@@ -527,6 +528,10 @@ static void on_preempt(int sig, siginfo_t *si, void *uc_)
     h->os_mask = m;
     h->masks = 1;
     preempt_switch(g);
+    /* back, at the same point of the program: a signal sent to it
+     * meanwhile runs its handler now (a loop that makes no call would
+     * otherwise never see it) */
+    if (__builtin_expect(g->pending, 0) && hub_deliver_hook) hub_deliver_hook();
     errno = e;
 }
 

@@ -247,15 +247,26 @@ static int intr_hook(int code)
     return restarts(g, id, restart) ? HUB_RESTART : EINTR;
 }
 
+/* hub_deliver_hook: the signals only, at a point that is no call */
+static void deliver_hook(void)
+{
+    gl_t *g = hub_tls.cur;
+    struct gth *th = g->local;
+    if (g->sigq) gp_sig_run(g);
+    if (th && th->sigpending) gth_deliver(th);
+}
+
 /* Also the signal patch's, when the thread patch is off. */
 void gp_intr_init(void)
 {
     hub_intr_hook = intr_hook;
+    hub_deliver_hook = deliver_hook;
 }
 
 void gp_init_thread(void)
 {
     hub_intr_hook = intr_hook;
+    hub_deliver_hook = deliver_hook;
     gth_futex_init();
     gth_timer_init();
     gth_thread_init();

@@ -3,7 +3,7 @@
 # (64, SIGRTMAX) stays the program's too, and a preemption signal never
 # makes a call return EINTR.
 . "$(dirname "$0")/../lib.sh"
-plan 6
+plan 7
 
 # A program using SIGRTMAX itself (handler read back, kill, sigqueue, a
 # timer, blocked/pending/unblocked, sigwait, SIG_IGN, a child killed by the
@@ -26,3 +26,12 @@ GEVENT_STATS=1 GEVENT_PREEMPT=1 LD_PRELOAD="$LIB" timeout 120 "$L/preempt_eintr"
 is "$rc/$(cat "$T/e.out")" "0/$nat" "blocking calls beside computing threads under a 1 ms slice: no EINTR, as natively"
 diag "$(grep -E 'calls|monitor:' "$T/e.err" | tr '\n' ' ')"
 like "$(grep 'monitor:' "$T/e.err")" "preemptions [1-9]" "... while the computing threads were preempted"
+
+# A thread that computes without calling anything is the only one taking
+# SIGUSR1; a sender kills the process 50 times, each time waiting until the
+# handler ran (posix pthread_equal/2-1, pthread_atfork/3-3). Preempted by the
+# signal, the spinner must run the handler of what came meanwhile when it
+# resumes, as the kernel interrupts a running thread.
+nat=$("$L/preempt_sigspin" 50 2>&1)
+GEVENT_PREEMPT=10 LD_PRELOAD="$LIB" timeout 60 "$L/preempt_sigspin" 50 >"$T/s.out" 2>&1; rc=$?
+is "$rc/$(cat "$T/s.out")" "0/$nat" "signals to a thread that computes without calls, GEVENT_PREEMPT=10: handled in it, as natively"
