@@ -30,22 +30,29 @@ proc_status() {
 # PEAKRSS_KB (VmHWM), ELAPSED (seconds) and RQWAIT: the seconds its main
 # thread spent runnable but waiting for a CPU (/proc/PID/schedstat, as of
 # the last sample; 0 where the kernel has no schedstat), the machine's load
-# rather than the program's doing.
+# rather than the program's doing. SAMPLE_LIMIT=S (whole seconds): the program is killed
+# (SIGKILL, by PID) after S seconds, as `timeout -s KILL` would, and RC is
+# then 137; a `timeout` wrapper instead would be the process sampled.
 sampled() {
     local out=$1; shift
-    local t0 t1 pid w rq=0
+    local t0 t1 pid w rq=0 lim=${SAMPLE_LIMIT:-}
     # `shim` is a function: in the background it would be a bash subshell,
     # and /proc would show the subshell, not the program.
     if [ "$1" = shim ]; then shift; set -- env LD_PRELOAD="$LIB" "$@"; fi
     t0=$(date +%s.%N)
     "$@" >"$out" 2>&1 &
     pid=$!
+    [ -n "$lim" ] && lim=$((${EPOCHREALTIME/./} + lim * 1000000)) # deadline in us
     MAXTHREADS=0 PEAKRSS_KB=0
     while kill -0 "$pid" 2>/dev/null; do
         proc_sample "$pid"
         [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$MAXTHREADS" ] && MAXTHREADS=$P_THREADS
         [ -n "$P_HWM" ] && [ "$P_HWM" -gt "$PEAKRSS_KB" ] && PEAKRSS_KB=$P_HWM
         read -r _ w _ 2>/dev/null <"/proc/$pid/schedstat" && [ -n "$w" ] && rq=$w
+        if [ -n "$lim" ] && ((${EPOCHREALTIME/./} > lim)); then
+            kill -KILL "$pid" 2>/dev/null
+            break
+        fi
         sleep "${SAMPLE_S:-0.02}"
     done
     wait "$pid"

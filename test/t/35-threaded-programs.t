@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# Issue 11: multi-threaded Debian programs that keep per-thread state, as
+# shipped (C, C++ and Rust), behave under the shim exactly as natively, on
+# at most 2 OS threads: memcached -t 4 (one libevent base and epoll fd per
+# worker thread) serving a bounded client on loopback and stopping on
+# SIGTERM; pigz, xz, zstd and pbzip2 (C++) compressing with 4 threads to
+# the same bytes; sort --parallel=4; ripgrep and fd (Rust: std threads,
+# crossbeam queues, per-thread searchers) walking a generated tree, fd also
+# running a command per file from its threads. Each program is run
+# natively and under the shim with the same arguments; Threads: is sampled
+# from /proc while it runs (the native figure is shown for comparison).
+. "$(dirname "$0")/../lib.sh"
+plan 28
+PY=/usr/bin/python3
+LIMIT=120 # seconds: the bound of every single run (SAMPLE_LIMIT or timeout)
+
+# missing N PROG: PROG is not installed: its N checks fail, naming it
+missing() {
+    local i
+    for i in $(seq 1 "$1"); do fail "$2 is installed (make deps)"; done
+}
+have() { command -v "$1" >/dev/null; }
+
+# Under make test SANITIZE=1, a Rust binary names ld.so as a dependency of
+# its own, and libasan (the shim's dependency) loaded after it fails without
+# the shim too (lib.sh, asan_dep_fails): that control makes its checks
+# expected failures there, never passes.
+rust_todo() { # rust_todo N PROG: 0 (and N todos) when the control fails
+    local i
+    asan_dep_fails "$2" --version || return 1
+    for i in $(seq 1 "$1"); do
+        todo "$2 under the shim" "sanitizer build: libasan after ld.so, a dependency $2 names, fails without the shim too"
+    done
+}
+
+# run2 NAME CMD...: CMD natively, then under the shim, each sampled (stdout
+# and stderr to $T/NAME.native, $T/NAME.shim); sets NRC NTH NEL, SRC STH SEL
+run2() {
+    local name=$1; shift
+    SAMPLE_S=0.01 SAMPLE_LIMIT=$LIMIT sampled "$T/$name.native" "$@"
+    NRC=$RC NTH=$MAXTHREADS NEL=$ELAPSED
+    SAMPLE_S=0.01 SAMPLE_LIMIT=$LIMIT sampled "$T/$name.shim" shim "$@"
+    SRC=$RC STH=$MAXTHREADS SEL=$ELAPSED
+    diag "$name: native ${NEL} s on up to $NTH OS threads (status $NRC), shim ${SEL} s on $STH (status $SRC)"
+}
+# few_threads DESC: the shim's run (the last run2) had at most 2 OS threads
+few_threads() {
+    [ "$SRC" -eq 0 ] && [ "$STH" -le 2 ]
+    ok $? "$1 under the shim: status 0 on at most 2 OS threads (saw $STH; natively $NTH)"
+}
+
+# ---- compressors: 4 MB of text, 4 threads each ---------------------------
+awk 'BEGIN {
+    srand(11)
+    for (i = 0; i < 3000; i++) {
+        w = ""; n = 2 + int(rand() * 8)
+        for (j = 0; j < n; j++) w = w sprintf("%c", 97 + int(rand() * 26))
+        word[i] = w
+    }
+    for (i = 0; i < 150000; i++)
+        printf "%s %s %s %d\n", word[int(rand() * 3000)], word[int(rand() * 3000)],
+            word[int(rand() * 3000)], int(rand() * 1000000)
+}' >"$T/data"
+size=$(stat -c %s "$T/data")
+# compressor NAME 'COMPRESS ARGS' 'DECOMPRESS ARGS': same bytes natively and
+# under the shim, the shim's output decompressed under the shim is the input
+compressor() {
+    local p=$1 c=$2 d=$3
+    if ! have "$p"; then missing 3 "$p"; return; fi
+    # shellcheck disable=SC2086
+    run2 "$p" $p $c "$T/data"
+    cmp -s "$T/$p.native" "$T/$p.shim" && [ "$NRC:$SRC" = 0:0 ]
+    ok $? "$p $c: the same $(stat -c %s "$T/$p.native") bytes natively and under the shim (of $size), status 0"
+    # shellcheck disable=SC2086
+    shim timeout $LIMIT $p $d <"$T/$p.shim" | cmp -s - "$T/data"
+    ok $? "$p $d under the shim restores the input byte for byte"
+    few_threads "$p $c"
+}
+compressor pigz "-p 4 -c" "-d -c"
+# xz's threaded mode cuts the input into blocks: 256 KiB blocks give every
+# thread several
+compressor xz "-T4 -1 --block-size=262144 -c" "-d -T4 -c"
+compressor zstd "-T4 -q -c" "-d -q -c"
+compressor pbzip2 "-p4 -c" "-d -p4 -c" # C++
+
+# ---- sort: threads only for a buffer of more than 128 Ki lines ------------
+awk 'BEGIN { srand(7); for (i = 0; i < 600000; i++) printf "%x\n", int(rand() * 2^31) }' >"$T/nums"
+run2 sort env LC_ALL=C sort --parallel=4 -S 64M "$T/nums"
+cmp -s "$T/sort.native" "$T/sort.shim" && [ "$NRC:$SRC" = 0:0 ]
+ok $? "sort --parallel=4 -S 64M: the same 600,000 sorted lines natively and under the shim, status 0"
+few_threads "sort --parallel=4"
+
+# ---- ripgrep and fd over a generated tree of 600 files --------------------
+for d in $(seq 1 20); do
+    mkdir -p "$T/tree/d$d/sub$((d % 3))"
+    for f in $(seq 1 15); do
+        printf 'line one %d %d\nneedle %d here\nother\n' "$d" "$f" $((d * f)) >"$T/tree/d$d/f$f.txt"
+        seq 1 $((d * f * 3)) >"$T/tree/d$d/sub$((d % 3))/n$f.dat"
+    done
+done
+cd "$T" || exit 2
+# searches PROG NAME ARGS...: sorted output and status the same natively
+# and under the shim (the order of a parallel walk is not fixed)
+search_same() {
+    local name=$1; shift
+    run2 "$name" "$@"
+    local n s
+    n=$(sort "$T/$name.native"); s=$(sort "$T/$name.shim")
+    if [ "$n" == "$s" ] && [ "$NRC" == "$SRC" ]; then return 0; fi
+    diag "$* differs: native status $NRC, shim $SRC"
+    diag "$(diff <(echo "$n") <(echo "$s") | head -10)"
+    return 1
+}
+if ! have rg; then
+    missing 3 rg
+elif ! rust_todo 3 rg; then
+    all=0
+    search_same rg1 rg -j4 -n needle tree || all=1
+    search_same rg2 rg -j4 -c '7$' tree || all=1
+    search_same rg3 rg -j4 -l 'needle 1[0-9]+ ' tree || all=1
+    ok $all "rg -j4 (Rust): three searches over 600 files print the same lines natively and under the shim"
+    few_threads "rg -j4 -l"
+    search_same rg4 rg -j4 nothing-matches-this tree
+    ok $? "rg -j4 with no match: status $SRC and no output, as natively ($NRC)"
+fi
+if ! have fdfind; then
+    missing 3 fdfind
+elif ! rust_todo 3 fdfind; then
+    search_same fd1 fdfind -j4 -t f . tree
+    ok $? "fdfind -j4 (Rust) lists the same 600 files natively and under the shim"
+    few_threads "fdfind -j4 -t f"
+    # one child process per file, started and waited for by fd's threads
+    search_same fd2 fdfind -j4 -e dat -x wc -l \; . tree/d1 tree/d2 tree/d3
+    ok $? "fdfind -j4 -x wc -l: 45 children run from fd's threads, the same lines as natively (status $SRC)"
+fi
+cd - >/dev/null || exit 2
+
+# ---- memcached -t 4 on loopback --------------------------------------------
+# The client: 8 connections, 200 keys stored pipelined across them (so the
+# four worker threads each serve several connections at once), then every
+# key read back one by one and in multi-gets, every value and flag checked,
+# a counter incremented, half the keys deleted; a connection watching
+# fetches (memcached's logger thread), an LRU crawler dump (its crawler
+# thread writes to the connection), 40 concurrent client threads. It prints
+# what it checked.
+cat >"$T/mc.py" <<'EOF'
+import socket, sys, threading, time
+port, n = int(sys.argv[1]), 200
+def conn():
+    return socket.create_connection(('127.0.0.1', port), timeout=20).makefile('rwb')
+files = [conn() for _ in range(8)]
+val = lambda i: (('value-%d-' % i) * (1 + i % 37)).encode()
+bad = []
+def expect(f, want, what):
+    got = f.readline()
+    if got != want: bad.append('%s: %r' % (what, got))
+for k, f in enumerate(files):  # pipelined: every set of a connection, then the replies
+    for i in range(k, n, 8):
+        v = val(i)
+        f.write(b'set key%d %d 0 %d\r\n%s\r\n' % (i, i, len(v), v))
+    f.flush()
+for k, f in enumerate(files):
+    for i in range(k, n, 8): expect(f, b'STORED\r\n', 'set %d' % i)
+def read_values(f):
+    seen = {}
+    while True:
+        h = f.readline().split()
+        if not h or h[0] != b'VALUE': return seen, h
+        seen[h[1].decode()] = (int(h[2]), f.read(int(h[3]) + 2)[:-2])
+got = 0
+for i in range(n):  # one by one, each on another connection than its set
+    f = files[(i + 3) % 8]
+    f.write(b'get key%d\r\n' % i); f.flush()
+    seen, end = read_values(f)
+    if seen.get('key%d' % i) == (i, val(i)) and end == [b'END']: got += 1
+    else: bad.append('get %d' % i)
+multi = 0
+for s in range(0, n, 25):  # multi-gets of 25 keys
+    f = files[s % 8]
+    f.write(b'get ' + b' '.join(b'key%d' % i for i in range(s, s + 25)) + b'\r\n'); f.flush()
+    seen, end = read_values(f)
+    multi += sum(1 for i in range(s, s + 25) if seen.get('key%d' % i) == (i, val(i)))
+f = files[0]
+f.write(b'set ctr 0 0 1\r\n0\r\n'); f.flush(); expect(f, b'STORED\r\n', 'set ctr')
+for g in files * 5:
+    g.write(b'incr ctr 1\r\n'); g.flush(); g.readline()
+f.write(b'get ctr\r\n'); f.flush()
+ctr, end = read_values(f)
+for i in range(0, n, 2):
+    g = files[i % 8]; g.write(b'delete key%d\r\n' % i); g.flush(); expect(g, b'DELETED\r\n', 'delete %d' % i)
+print('stored and read back %d of %d, %d of %d by multi-get' % (got, n, multi, n))
+print('counter after 40 increments from 8 connections: %s' % ctr.get('ctr', (0, b'?'))[1].decode())
+# memcached's logger thread feeds a watching connection
+w = conn()
+w.write(b'watch fetchers\r\n'); w.flush(); expect(w, b'OK\r\n', 'watch')
+time.sleep(0.2)
+f.write(b'get key1\r\n'); f.flush(); read_values(f)
+print('the watcher saw the fetch of key1: %s' % (b'key=key1 ' in w.readline()))
+# its LRU crawler thread writes the dump to the asking connection
+f.write(b'lru_crawler metadump all\r\n'); f.flush()
+keys = set()
+while True:
+    l = f.readline()
+    if l == b'END\r\n' or not l: break
+    if l.startswith(b'key=key'): keys.add(l.split()[0])
+print('lru_crawler metadump lists 95 or more of the 100 keys left: %s' % (len(keys) >= 95)); sys.stderr.write('metadump: %d keys\n' % len(keys))
+# 40 client threads at once, 50 set+get each on a connection of their own
+res = []
+def client(t):
+    c, ok = conn(), 0
+    for i in range(50):
+        c.write(b'set t%d_%d 0 0 3\r\nabc\r\nget t%d_%d\r\n' % (t, i, t, i)); c.flush()
+        if [c.readline() for _ in range(4)] == [b'STORED\r\n', b'VALUE t%d_%d 0 3\r\n' % (t, i), b'abc\r\n', b'END\r\n']: ok += 1
+    res.append(ok)
+ts = [threading.Thread(target=client, args=(t,)) for t in range(40)]
+for t in ts: t.start()
+for t in ts: t.join()
+print('40 concurrent clients: %d of 2000 set+get answered right' % sum(res))
+f.write(b'stats\r\n'); f.flush()
+stats = {}
+while True:
+    l = f.readline().split()
+    if not l or l[0] != b'STAT': break
+    stats[l[1].decode()] = l[2].decode()
+print('worker threads %s, items %s' % (stats.get('threads'), stats.get('curr_items')))
+sys.stderr.write('connections: %s\n' % stats.get('total_connections'))
+print('errors: %d %s' % (len(bad), bad[:3]))
+EOF
+mc_port() { # a free loopback port
+    local p
+    while :; do
+        p=$((10000 + RANDOM % 22000))
+        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+    done
+}
+# mc MODE: memcached -t 4 natively (MODE "") or under the shim ("shim"),
+# driven by the client; sets MCOUT (the client's report), MCTH (the most
+# OS threads seen while the client ran), MCRC (status after SIGTERM),
+# MCSTOP (seconds from SIGTERM to its exit), MCLOG (its stdout+stderr)
+mc() {
+    local port pid i cp t0
+    port=$(mc_port)
+    # -u root: memcached refuses to run as root without it (ignored otherwise)
+    env ${1:+LD_PRELOAD="$LIB"} memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 4 -m 16 \
+        >"$T/mc$1.log" 2>&1 &
+    pid=$!
+    STARTED+=("$pid")
+    for i in $(seq 1 400); do # up to 20 s
+        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    timeout 60 "$PY" "$T/mc.py" "$port" >"$T/mc$1.out" 2>"$T/mc$1.err" &
+    cp=$!
+    STARTED+=("$cp")
+    MCTH=0
+    while kill -0 "$cp" 2>/dev/null; do
+        proc_sample "$pid"
+        [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$MCTH" ] && MCTH=$P_THREADS
+        sleep 0.01
+    done
+    wait "$cp"
+    MCOUT=$(cat "$T/mc$1.out")
+    diag "memcached ${1:-native}, client: $(tail -3 "$T/mc$1.err")"
+    t0=$(date +%s.%N)
+    kill -TERM "$pid"
+    # bounded: memcached checks for a stop at its once-a-second clock tick
+    for i in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    MCRC=$?
+    MCSTOP=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+    MCLOG=$(cat "$T/mc$1.log")
+}
+if ! have memcached; then
+    missing 5 memcached
+else
+    mc ""
+    nout=$MCOUT nth=$MCTH nrc=$MCRC nstop=$MCSTOP nlog=$MCLOG
+    mc shim
+    diag "memcached: native Threads: $nth, stopped in $nstop s (status $nrc); shim Threads: $MCTH, $MCSTOP s (status $MCRC)"
+    want="stored and read back 200 of 200, 200 of 200 by multi-get
+counter after 40 increments from 8 connections: 40
+the watcher saw the fetch of key1: True
+lru_crawler metadump lists 95 or more of the 100 keys left: True
+40 concurrent clients: 2000 of 2000 set+get answered right
+worker threads 4, items 2101
+errors: 0 []"
+    if [ "$MCOUT" == "$nout" ] && [ "$MCOUT" == "$want" ]; then
+        pass "memcached -t 4 under the shim: every value, flag and counter, the watcher, the crawler's dump and 40 concurrent clients as natively"
+    else
+        fail "memcached -t 4 under the shim: every value, flag and counter as natively"
+        diag "native: $nout"; diag "shim: $MCOUT"
+    fi
+    ok $([ "$MCTH" -ge 1 ] && [ "$MCTH" -le 2 ]; echo $?) \
+        "memcached -t 4 under the shim while loaded: $MCTH OS thread(s), at most 2 (natively $nth)"
+    is "$MCRC" "$nrc" "memcached under the shim exits on SIGTERM with the native status ($nrc)"
+    # memcached looks at the stop flag at its clock tick: once a second
+    lim=$(time_bound "$nstop" 1)
+    less_than "$MCSTOP" "$lim"
+    ok $? "memcached under the shim stops ${MCSTOP} s after SIGTERM (limit $lim s: native ${nstop} s, a 1 s tick)"
+    is "$MCLOG" "$nlog" "memcached under the shim says what it says natively (${nlog:-nothing})"
+fi
+
+# ---- valgrind: the Rust program and the signal() views it reads -----------
+same_native_and_shim "sig_oldview: signal() and sigaction() return the previous disposition as natively" \
+    "$L/sig_oldview"
+release_lib
+if ! have valgrind; then
+    missing 2 valgrind
+else
+    for p in "$L/sig_oldview" "rg -j4 -n needle $T/tree"; do
+        d="valgrind (memcheck): $(basename "${p%% *}")${p#"${p%% *}"} under the shim is clean"
+        d=${d//$T\//}
+        # shellcheck disable=SC2086
+        LD_PRELOAD=$LIB timeout 300 valgrind -q --error-exitcode=9 --leak-check=full \
+            --errors-for-leak-kinds=definite $p >/dev/null 2>"$T/vg"
+        rc=$?
+        if [ "$rc" -eq 0 ]; then pass "$d"
+        else fail "$d (status $rc)"; diag "$(head -30 "$T/vg")"; fi
+    done
+fi
