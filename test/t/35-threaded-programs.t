@@ -3,14 +3,15 @@
 # shipped (C, C++ and Rust), behave under the shim exactly as natively, on
 # at most 2 OS threads: memcached -t 4 (one libevent base and epoll fd per
 # worker thread) serving a bounded client on loopback and stopping on
-# SIGTERM; pigz, xz, zstd and pbzip2 (C++) compressing with 4 threads to
+# SIGTERM; haproxy nbthread 4 (an epoll fd, pools and its thread number
+# per thread, in __thread variables); pigz, xz, zstd and pbzip2 (C++) compressing with 4 threads to
 # the same bytes; sort --parallel=4; ripgrep and fd (Rust: std threads,
 # crossbeam queues, per-thread searchers) walking a generated tree, fd also
 # running a command per file from its threads. Each program is run
 # natively and under the shim with the same arguments; Threads: is sampled
 # from /proc while it runs (the native figure is shown for comparison).
 . "$(dirname "$0")/../lib.sh"
-plan 28
+plan 32
 PY=/usr/bin/python3
 LIMIT=120 # seconds: the bound of every single run (SAMPLE_LIMIT or timeout)
 
@@ -300,6 +301,102 @@ errors: 0 []"
     less_than "$MCSTOP" "$lim"
     ok $? "memcached under the shim stops ${MCSTOP} s after SIGTERM (limit $lim s: native ${nstop} s, a 1 s tick)"
     is "$MCLOG" "$nlog" "memcached under the shim says what it says natively (${nlog:-nothing})"
+fi
+
+# ---- haproxy nbthread 4 on loopback -----------------------------------------
+# haproxy keeps its thread's number, pools and epoll fd in __thread
+# variables (TLS per greenlet under the shim): 20 client threads x 25
+# requests, each answered by haproxy itself with the path and the number of
+# the thread that served it; then SIGUSR1, its soft stop.
+cat >"$T/hap.py" <<'EOF'
+import socket, sys, threading, collections
+port = int(sys.argv[1]); by = collections.Counter(); bad = []
+def client(t):
+    for i in range(25):
+        s = socket.create_connection(('127.0.0.1', port), timeout=20)
+        s.sendall(b'GET /t%d_%d HTTP/1.0\r\n\r\n' % (t, i))
+        d = b''
+        while True:
+            x = s.recv(4096)
+            if not x: break
+            d += x
+        s.close()
+        head, _, body = d.partition(b'\r\n\r\n')
+        w = body.split()
+        if head.startswith(b'HTTP/1.1 200 OK') and w[:2] == [b'hello', b'/t%d_%d' % (t, i)] and w[-1] in (b'0', b'1', b'2', b'3'):
+            by[w[-1].decode()] += 1
+        else: bad.append(d[:60])
+ts = [threading.Thread(target=client, args=(t,)) for t in range(20)]
+for t in ts: t.start()
+for t in ts: t.join()
+print('%d of 500 requests answered right, by %s of haproxy\'s threads' % (sum(by.values()), 'more than one' if len(by) > 1 else 'one'))
+print('errors: %d %s' % (len(bad), bad[:2]))
+sys.stderr.write('answers per haproxy thread: %s\n' % sorted(by.items()))
+EOF
+# hap MODE: as mc, for haproxy; sets HPOUT HPTH HPRC HPSTOP HPLOG
+hap() {
+    local port pid i cp t0
+    port=$(mc_port)
+    cat >"$T/hap$1.cfg" <<EOF
+global
+    nbthread 4
+defaults
+    mode http
+    timeout client 20s
+    timeout server 20s
+    timeout connect 5s
+frontend fe
+    bind 127.0.0.1:$port
+    http-request return status 200 content-type text/plain lf-string "hello %[path] from thread %[thread]\n"
+EOF
+    env ${1:+LD_PRELOAD="$LIB"} haproxy -db -f "$T/hap$1.cfg" >"$T/hap$1.log" 2>&1 &
+    pid=$!
+    STARTED+=("$pid")
+    for i in $(seq 1 400); do # up to 20 s
+        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    timeout 60 "$PY" "$T/hap.py" "$port" >"$T/hap$1.out" 2>"$T/hap$1.err" &
+    cp=$!
+    STARTED+=("$cp")
+    HPTH=0
+    while kill -0 "$cp" 2>/dev/null; do
+        proc_sample "$pid"
+        [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$HPTH" ] && HPTH=$P_THREADS
+        sleep 0.01
+    done
+    wait "$cp"
+    HPOUT=$(cat "$T/hap$1.out")
+    diag "haproxy ${1:-native}: $(tail -3 "$T/hap$1.err")"
+    t0=$(date +%s.%N)
+    kill -USR1 "$pid"
+    for i in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    HPRC=$?
+    HPSTOP=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+    HPLOG=$(sed 's/([0-9]*)/(PID)/' "$T/hap$1.log") # its lines name its PID
+}
+if ! have haproxy; then
+    missing 4 haproxy
+else
+    hap ""
+    nout=$HPOUT nth=$HPTH nrc=$HPRC nstop=$HPSTOP nlog=$HPLOG
+    hap shim
+    diag "haproxy: native Threads: $nth, stopped in $nstop s (status $nrc); shim Threads: $HPTH, $HPSTOP s (status $HPRC)"
+    want="500 of 500 requests answered right, by more than one of haproxy's threads
+errors: 0 []"
+    if [ "$HPOUT" == "$nout" ] && [ "$HPOUT" == "$want" ]; then
+        pass "haproxy nbthread 4 under the shim: 500 requests from 20 client threads answered right, by several of its threads, as natively"
+    else
+        fail "haproxy nbthread 4 under the shim: 500 requests answered right, as natively"
+        diag "native: $nout"; diag "shim: $HPOUT"
+    fi
+    ok $([ "$HPTH" -ge 1 ] && [ "$HPTH" -le 2 ]; echo $?) \
+        "haproxy nbthread 4 under the shim while loaded: $HPTH OS thread(s), at most 2 (natively $nth)"
+    is "$HPRC" "$nrc" "haproxy under the shim stops on SIGUSR1 (soft stop) with the native status ($nrc)"
+    is "$HPLOG" "$nlog" "haproxy under the shim logs what it logs natively"
 fi
 
 # ---- valgrind: the Rust program and the signal() views it reads -----------
