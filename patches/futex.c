@@ -137,7 +137,6 @@ static void fx_unlock2(struct fx_bucket *a, struct fx_bucket *b)
  * live stack, the main stack, the brk heap (where malloc puts a Rust Arc<Mutex> or a C++
  * object on this single OS thread), and the writable segments of the
  * objects loaded at start-up (statics; such objects are never unloaded). */
-static uintptr_t fx_brk_lo, fx_stack_top, fx_stack_lim;
 static struct {
     uintptr_t lo, hi;
 } fx_seg[64];
@@ -146,16 +145,14 @@ static int fx_nseg;
 static int fx_direct(const void *p)
 {
     uintptr_t a = (uintptr_t)p, e = a + sizeof(uint32_t);
-    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-    gl_t *g = hub_tls.cur;
     if (e < a || (a & 3)) return 0;
-    if (g && g->stack_size && a >= sp && e <= (uintptr_t)g->stack_lo + g->stack_size) return 1;
+    if (gp_on_live_stack(p, sizeof(uint32_t))) return 1;
     /* The process's main stack, whoever runs: the main greenlet's locals
      * (a std::latch, an atomic handed to its threads by reference) are
      * what other greenlets wait on. Below its current extent the kernel
      * grows it on access, as it would for the futex call itself. */
-    if (a >= fx_stack_lim && e <= fx_stack_top) return 1;
-    if (fx_brk_lo && a >= fx_brk_lo && e <= (uintptr_t)sbrk(0)) return 1;
+    if (a >= gp_main_stack_lim && e <= gp_main_stack_top) return 1;
+    if (gp_brk_lo && a >= gp_brk_lo && e <= (uintptr_t)sbrk(0)) return 1;
     for (int i = 0; i < fx_nseg; i++)
         if (a >= fx_seg[i].lo && e <= fx_seg[i].hi) return 1;
     return 0;
@@ -183,33 +180,6 @@ static int fx_seg_cb(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-/* The brk heap's start and the main stack's top, from /proc/self/stat
- * (fields 47 and 28). */
-static void fx_proc_stat(void)
-{
-    char buf[1024];
-    if (gp_read_file("/proc/self/stat", buf, sizeof buf) <= 0) return;
-    char *s = strrchr(buf, ')');
-    if (!s) return;
-    unsigned long start_stack = 0, start_brk = 0;
-    int field = 2;
-    for (; *s; s++) {
-        if (*s != ' ') continue;
-        field++;
-        unsigned long v = strtoul(s + 1, NULL, 10);
-        if (field == 28) start_stack = v;
-        if (field == 47) start_brk = v;
-    }
-    struct rlimit rl;
-    if (start_stack && getrlimit(RLIMIT_STACK, &rl) == 0) {
-        size_t lim =
-            rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1UL << 30) ? 1UL << 30 : rl.rlim_cur;
-        fx_stack_top = start_stack;
-        fx_stack_lim = start_stack - lim;
-    }
-    if (start_brk) fx_brk_lo = start_brk;
-}
-
 /* In a fork child only the forking greenlet is left, and it was not
  * waiting; the other OS threads are gone with their waits. */
 GP_FORK_CODE static void fx_forked(void)
@@ -227,7 +197,6 @@ GP_FORK_CODE static void fx_forked(void)
 
 void gth_futex_init(void)
 {
-    fx_proc_stat();
     dl_iterate_phdr(fx_seg_cb, NULL);
     gp_atfork(NULL, NULL, fx_forked);
 }

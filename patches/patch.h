@@ -104,6 +104,14 @@ static inline int gp_none_zero(int r) /* a zero-timeout poll, WNOHANG: 0 */
 int gp_copy_in(void *dst, const void *user_src, size_t n);
 int gp_copy_out(void *user_dst, const void *src, size_t n);
 
+/* Memory known to be mapped (patches/common.c): the main stack's region
+ * [gp_main_stack_lim, gp_main_stack_top) and the brk heap's start, learnt
+ * by gp_mem_init (the constructor); gp_on_live_stack(p, n): [p, p+n) lies
+ * between the caller's frame and the top of the stack it runs on. */
+extern uintptr_t gp_main_stack_top, gp_main_stack_lim, gp_brk_lo;
+void gp_mem_init(void);
+int gp_on_live_stack(const void *p, size_t n);
+
 /* Optional per-subsystem set-up, run by the constructor when the subsystem
  * is on: define `void gp_init_<subsystem>(void)` in the patch file. */
 #define GP_INIT_DECL(s) void gp_init_##s(void) __attribute__((weak));

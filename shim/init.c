@@ -35,6 +35,7 @@ __attribute__((constructor(101))) static void gp_init(void)
     gp_config_load();
     default_stack();
     gp_symtab_init();
+    gp_mem_init();
 #define GP_RUN_INIT(s)                                                                             \
     if (gp_sub_on[GP_SUB_##s] && gp_init_##s) gp_init_##s();
     GP_SUBSYSTEMS(GP_RUN_INIT)
