@@ -76,14 +76,20 @@ int gp_copy_in(void *dst, const void *user_src, size_t n)
         memcpy(dst, user_src, n);
         return 0;
     }
-    return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)n ? 0 : EFAULT;
+    int e = errno; /* the answer is the return value: errno stays the caller's */
+    ssize_t got = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+    errno = e;
+    return got == (ssize_t)n ? 0 : EFAULT;
 }
 
 int gp_copy_out(void *user_dst, const void *src, size_t n)
 {
     struct iovec l = {(void *)src, n}, r = {user_dst, n};
     if (n == 0) return 0;
-    if (process_vm_writev(getpid(), &l, 1, &r, 1, 0) != (ssize_t)n) return EFAULT;
+    int e = errno;
+    ssize_t put = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+    errno = e;
+    if (put != (ssize_t)n) return EFAULT;
     /* memcheck takes the remote side of process_vm_writev for another
      * process's memory and leaves it undefined: a program reading what
      * signal() returned (ripgrep does) would be reported */
