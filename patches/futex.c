@@ -133,10 +133,10 @@ static void fx_unlock2(struct fx_bucket *a, struct fx_bucket *b)
 
 /* Memory that cannot go away under us is read directly; anything else
  * through gp_copy_in (two system calls, but EFAULT where the kernel says
- * EFAULT instead of a crash in the shim). Direct: the running greenlet's
- * live stack, the main stack, the brk heap (where malloc puts a Rust Arc<Mutex> or a C++
- * object on this single OS thread), and the writable segments of the
- * objects loaded at start-up (statics; such objects are never unloaded). */
+ * EFAULT instead of a crash in the shim). Direct: the running stack's live
+ * part (gp_on_live_stack, as gp_copy_in itself), the whole main stack, the brk heap (where malloc
+ * puts a Rust Arc<Mutex> or a C++ object on this single OS thread), and the writable segments of
+ * the objects loaded at start-up (statics; such objects are never unloaded). */
 static struct {
     uintptr_t lo, hi;
 } fx_seg[64];
