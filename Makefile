@@ -92,7 +92,7 @@ DEPS      := libev-dev libc-ares-dev libboost-context-dev
 TEST_DEPS := dpkg-dev gcc g++ rustc make procps binutils valgrind curl socat openssh-client man-db groff-base netcat-openbsd python3 \
              util-linux zlib1g-dev dpkg-dev debhelper lintian pkg-config build-essential systemd \
              libjemalloc2 libgoogle-perftools4 libmimalloc2.0 redis-server redis-tools \
-             mount liburing-dev memcached haproxy pigz xz-utils zstd pbzip2 ripgrep fd-find
+             mount liburing-dev memcached haproxy unbound pigz xz-utils zstd pbzip2 ripgrep fd-find
 # Only make bench needs these (the original system, for comparison).
 BENCH_DEPS := python3-gevent
 DEP_HEADERS := /usr/include/ev.h /usr/include/ares.h /usr/include/boost/context/detail/fcontext.hpp

@@ -4,14 +4,15 @@
 # at most 2 OS threads: memcached -t 4 (one libevent base and epoll fd per
 # worker thread) serving a bounded client on loopback and stopping on
 # SIGTERM; haproxy nbthread 4 (an epoll fd, pools and its thread number
-# per thread, in __thread variables); pigz, xz, zstd and pbzip2 (C++) compressing with 4 threads to
+# per thread, in __thread variables); unbound num-threads 4 (an event base
+# and a UDP socket per thread); pigz, xz, zstd and pbzip2 (C++) compressing with 4 threads to
 # the same bytes; sort --parallel=4; ripgrep and fd (Rust: std threads,
 # crossbeam queues, per-thread searchers) walking a generated tree, fd also
 # running a command per file from its threads. Each program is run
 # natively and under the shim with the same arguments; Threads: is sampled
 # from /proc while it runs (the native figure is shown for comparison).
 . "$(dirname "$0")/../lib.sh"
-plan 34
+plan 38
 PY=/usr/bin/python3
 LIMIT=120 # seconds: the bound of every single run (SAMPLE_LIMIT or timeout)
 
@@ -450,6 +451,103 @@ errors: 0 []"
         "haproxy nbthread 4 under the shim while loaded: $HPTH OS thread(s), at most 2 (natively $nth)"
     is "$HPRC" "$nrc" "haproxy under the shim stops on SIGUSR1 (soft stop) with the native status ($nrc)"
     is "$HPLOG" "$nlog" "haproxy under the shim logs what it logs natively"
+fi
+
+# ---- unbound num-threads 4 on loopback --------------------------------------
+# Each unbound thread has its own event base, worker state and UDP socket
+# (so-reuseport): 10 client threads x 50 queries for local data, each
+# answer's id and address checked; then SIGTERM.
+cat >"$T/dnsq.py" <<'EOF'
+import socket, struct, threading, sys
+port = int(sys.argv[1]); ok = []; bad = []
+def query(name, qid):
+    return (struct.pack('>HHHHHH', qid, 0x0100, 1, 0, 0, 0)
+            + b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0' + struct.pack('>HH', 1, 1))
+def client(t):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(10)
+    for i in range(1, 51):
+        qid = t * 100 + i
+        s.sendto(query('h%d.gp.test' % i, qid), ('127.0.0.1', port))
+        d = s.recv(4096)
+        rid, flags, qd, an = struct.unpack('>HHHH', d[:8])
+        if rid == qid and an == 1 and d[-4:] == bytes([10, 0, 0, i]): ok.append(1)
+        else: bad.append((t, i, d[-4:]))
+ts = [threading.Thread(target=client, args=(t,)) for t in range(10)]
+for t in ts: t.start()
+for t in ts: t.join()
+print('%d of 500 queries answered right' % len(ok))
+print('errors: %d %s' % (len(bad), bad[:2]))
+EOF
+# ub MODE: as mc, for unbound; sets UBOUT UBTH UBRC UBSTOP UBLOG
+ub() {
+    local port pid i cp t0
+    port=$(mc_port)
+    {
+        echo 'server:'
+        echo '    interface: 127.0.0.1'
+        echo "    port: $port"
+        echo '    num-threads: 4'
+        echo '    do-daemonize: no'
+        echo '    chroot: ""'
+        echo '    username: ""'
+        echo "    directory: \"$T\""
+        echo '    pidfile: ""'
+        echo '    use-syslog: no'
+        echo '    do-ip6: no'
+        echo '    local-zone: "gp.test." static'
+        for i in $(seq 1 50); do echo "    local-data: \"h$i.gp.test. IN A 10.0.0.$i\""; done
+    } >"$T/ub$1.conf"
+    env ${1:+LD_PRELOAD="$LIB"} unbound -d -c "$T/ub$1.conf" >"$T/ub$1.log" 2>&1 &
+    pid=$!
+    STARTED+=("$pid")
+    for i in $(seq 1 400); do # up to 20 s: until it says it serves
+        grep -q 'start of service' "$T/ub$1.log" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    timeout 60 "$PY" "$T/dnsq.py" "$port" >"$T/ub$1.out" 2>&1 &
+    cp=$!
+    STARTED+=("$cp")
+    UBTH=0
+    while kill -0 "$cp" 2>/dev/null; do
+        proc_sample "$pid"
+        [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$UBTH" ] && UBTH=$P_THREADS
+        sleep 0.01
+    done
+    wait "$cp"
+    UBOUT=$(cat "$T/ub$1.out")
+    t0=$(date +%s.%N)
+    kill -TERM "$pid"
+    for i in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    UBRC=$?
+    UBSTOP=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+    # which thread took a query is the kernel's choice (so-reuseport): the
+    # log is compared without the per-thread counts, and their sum is checked
+    UBLOG=$(grep -v 'server stats for thread' "$T/ub$1.log" |
+        sed 's/^\[[0-9]*\] unbound\[[0-9]*:/[TIME] unbound[PID:/') # time and PID
+    UBSUM=$(awk '/server stats for thread/{for (i = 1; i < NF; i++) if ($(i + 1) == "queries,") s += $i} END{print s + 0}' "$T/ub$1.log")
+}
+if ! have unbound; then
+    missing 4 unbound
+else
+    ub ""
+    nout=$UBOUT nth=$UBTH nrc=$UBRC nstop=$UBSTOP nlog=$UBLOG
+    ub shim
+    diag "unbound: native Threads: $nth, stopped in $nstop s (status $nrc); shim Threads: $UBTH, $UBSTOP s (status $UBRC)"
+    want="500 of 500 queries answered right
+errors: 0 []"
+    if [ "$UBOUT" == "$nout" ] && [ "$UBOUT" == "$want" ]; then
+        pass "unbound num-threads 4 under the shim: 500 queries from 10 client threads answered right, as natively"
+    else
+        fail "unbound num-threads 4 under the shim: 500 queries answered right, as natively"
+        diag "native: $nout"; diag "shim: $UBOUT"
+    fi
+    ok $([ "$UBTH" -ge 1 ] && [ "$UBTH" -le 2 ]; echo $?) \
+        "unbound num-threads 4 under the shim while loaded: $UBTH OS thread(s), at most 2 (natively $nth)"
+    is "$UBRC" "$nrc" "unbound under the shim stops on SIGTERM with the native status ($nrc)"
+    is "$UBLOG:$UBSUM" "$nlog:500" "unbound under the shim logs what it logs natively, its threads' counts adding up to the 500 queries"
 fi
 
 # ---- valgrind: the Rust program and the signal() views it reads -----------
