@@ -288,43 +288,65 @@ mc_port() { # a free loopback port
         (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
     done
 }
+# until_up PID CHECK...: until CHECK succeeds (up to 20 s) or PID has ended
+until_up() {
+    local pid=$1 i
+    shift
+    for i in $(seq 1 400); do
+        "$@" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+port_open() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+# drive PID OUT ERR CMD...: the client CMD (60 s at most; ERR "-": with its
+# output) while PID's OS threads are sampled; sets DRTH, the most seen
+drive() {
+    local pid=$1 out=$2 err=$3 cp
+    shift 3
+    if [ "$err" = - ]; then timeout 60 "$@" >"$out" 2>&1 & else timeout 60 "$@" >"$out" 2>"$err" & fi
+    cp=$!
+    STARTED+=("$cp")
+    DRTH=0
+    while kill -0 "$cp" 2>/dev/null; do
+        proc_sample "$pid"
+        [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$DRTH" ] && DRTH=$P_THREADS
+        sleep 0.01
+    done
+    wait "$cp"
+}
+# stop_by SIG PID: sends SIG and waits up to 30 s for the exit (SIGKILL
+# after); sets STRC, its status, and STSEC, seconds from SIG to the exit
+stop_by() {
+    local t0 i
+    t0=$(date +%s.%N)
+    kill -"$1" "$2"
+    for i in $(seq 1 600); do kill -0 "$2" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$2" 2>/dev/null
+    wait "$2"
+    STRC=$?
+    STSEC=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+}
 # mc MODE: memcached -t 4 natively (MODE "") or under the shim ("shim"),
 # driven by the client; sets MCOUT (the client's report), MCTH (the most
 # OS threads seen while the client ran), MCRC (status after SIGTERM),
 # MCSTOP (seconds from SIGTERM to its exit), MCLOG (its stdout+stderr)
 mc() {
-    local port pid i cp t0
+    local port pid i
     port=$(mc_port)
     # -u root: memcached refuses to run as root without it (ignored otherwise)
     env ${1:+LD_PRELOAD="$LIB"} memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 4 -m 16 \
         >"$T/mc$1.log" 2>&1 &
     pid=$!
     STARTED+=("$pid")
-    for i in $(seq 1 400); do # up to 20 s
-        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    timeout 60 "$PY" "$T/mc.py" "$port" >"$T/mc$1.out" 2>"$T/mc$1.err" &
-    cp=$!
-    STARTED+=("$cp")
-    MCTH=0
-    while kill -0 "$cp" 2>/dev/null; do
-        proc_sample "$pid"
-        [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$MCTH" ] && MCTH=$P_THREADS
-        sleep 0.01
-    done
-    wait "$cp"
+    until_up "$pid" port_open "$port"
+    drive "$pid" "$T/mc$1.out" "$T/mc$1.err" "$PY" "$T/mc.py" "$port"
+    MCTH=$DRTH
     MCOUT=$(cat "$T/mc$1.out")
     diag "memcached ${1:-native}, client: $(tail -3 "$T/mc$1.err")"
-    t0=$(date +%s.%N)
-    kill -TERM "$pid"
-    # bounded: memcached checks for a stop at its once-a-second clock tick
-    for i in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid"
-    MCRC=$?
-    MCSTOP=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+    stop_by TERM "$pid" # memcached checks for a stop at its once-a-second clock tick
+    MCRC=$STRC MCSTOP=$STSEC
     MCLOG=$(cat "$T/mc$1.log")
 }
 if ! have memcached; then
@@ -389,7 +411,7 @@ sys.stderr.write('answers per haproxy thread: %s\n' % sorted(by.items()))
 EOF
 # hap MODE: as mc, for haproxy; sets HPOUT HPTH HPRC HPSTOP HPLOG
 hap() {
-    local port pid i cp t0
+    local port pid i
     port=$(mc_port)
     cat >"$T/hap$1.cfg" <<EOF
 global
@@ -406,30 +428,13 @@ EOF
     env ${1:+LD_PRELOAD="$LIB"} haproxy -db -f "$T/hap$1.cfg" >"$T/hap$1.log" 2>&1 &
     pid=$!
     STARTED+=("$pid")
-    for i in $(seq 1 400); do # up to 20 s
-        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    timeout 60 "$PY" "$T/hap.py" "$port" >"$T/hap$1.out" 2>"$T/hap$1.err" &
-    cp=$!
-    STARTED+=("$cp")
-    HPTH=0
-    while kill -0 "$cp" 2>/dev/null; do
-        proc_sample "$pid"
-        [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$HPTH" ] && HPTH=$P_THREADS
-        sleep 0.01
-    done
-    wait "$cp"
+    until_up "$pid" port_open "$port"
+    drive "$pid" "$T/hap$1.out" "$T/hap$1.err" "$PY" "$T/hap.py" "$port"
+    HPTH=$DRTH
     HPOUT=$(cat "$T/hap$1.out")
     diag "haproxy ${1:-native}: $(tail -3 "$T/hap$1.err")"
-    t0=$(date +%s.%N)
-    kill -USR1 "$pid"
-    for i in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid"
-    HPRC=$?
-    HPSTOP=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+    stop_by USR1 "$pid"
+    HPRC=$STRC HPSTOP=$STSEC
     HPLOG=$(sed 's/([0-9]*)/(PID)/' "$T/hap$1.log") # its lines name its PID
 }
 if ! have haproxy; then
@@ -480,7 +485,7 @@ print('errors: %d %s' % (len(bad), bad[:2]))
 EOF
 # ub MODE: as mc, for unbound; sets UBOUT UBTH UBRC UBSTOP UBLOG
 ub() {
-    local port pid i cp t0
+    local port pid i
     port=$(mc_port)
     {
         echo 'server:'
@@ -500,29 +505,12 @@ ub() {
     env ${1:+LD_PRELOAD="$LIB"} unbound -d -c "$T/ub$1.conf" >"$T/ub$1.log" 2>&1 &
     pid=$!
     STARTED+=("$pid")
-    for i in $(seq 1 400); do # up to 20 s: until it says it serves
-        grep -q 'start of service' "$T/ub$1.log" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    timeout 60 "$PY" "$T/dnsq.py" "$port" >"$T/ub$1.out" 2>&1 &
-    cp=$!
-    STARTED+=("$cp")
-    UBTH=0
-    while kill -0 "$cp" 2>/dev/null; do
-        proc_sample "$pid"
-        [ -n "$P_THREADS" ] && [ "$P_THREADS" -gt "$UBTH" ] && UBTH=$P_THREADS
-        sleep 0.01
-    done
-    wait "$cp"
+    until_up "$pid" grep -q 'start of service' "$T/ub$1.log" # until it says it serves
+    drive "$pid" "$T/ub$1.out" - "$PY" "$T/dnsq.py" "$port"
+    UBTH=$DRTH
     UBOUT=$(cat "$T/ub$1.out")
-    t0=$(date +%s.%N)
-    kill -TERM "$pid"
-    for i in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid"
-    UBRC=$?
-    UBSTOP=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+    stop_by TERM "$pid"
+    UBRC=$STRC UBSTOP=$STSEC
     # which thread took a query is the kernel's choice (so-reuseport): the
     # log is compared without the per-thread counts, and their sum is checked
     UBLOG=$(grep -v 'server stats for thread' "$T/ub$1.log" |
