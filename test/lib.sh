@@ -46,13 +46,14 @@ shim() { LD_PRELOAD=$LIB "$@"; }
 # and under valgrind, which cannot run ASan code: under make test SANITIZE=1
 # they use the release build of the library, built here if needed.
 # make test SANITIZE=1 hands SANITIZE=1 down to every make below it (in
-# MAKEFLAGS): the release build is asked for without it, and a script whose
-# release library cannot be made stops (counted as failed) instead of
-# preloading a missing file, which ld.so ignores: the run would then test
-# the program without the shim.
+# MAKEFLAGS): the release build is asked for without it, every time (a
+# library left from older sources would be tested otherwise; up to date,
+# make does nothing), and a script whose release library cannot be made
+# stops (counted as failed) instead of preloading a missing file, which
+# ld.so ignores: the run would then test the program without the shim.
 release_lib() {
     [ "${GP_SANITIZE:-}" = 1 ] || return 0
-    [ -e build/libgevent_patch.so ] || MAKEFLAGS= make -s SANITIZE= all >/dev/null 2>&1
+    MAKEFLAGS= make -s SANITIZE= all >/dev/null 2>&1
     LIB=$PWD/build/libgevent_patch.so
     if [ ! -e "$LIB" ]; then
         echo "release_lib: $LIB could not be built (make all)" >&2
