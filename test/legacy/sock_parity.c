@@ -726,6 +726,10 @@ int main(void)
         ERRNO(recvmmsg(q[0], mm, 2, 0, NULL));
         waited("  recvmmsg of 2 with 1 queued, SO_RCVTIMEO 100 ms", t0, 100);
         send(q[1], "one", 3, 0);
+        /* the timeout is looked at only after a datagram came: the wait
+         * for the second is SO_RCVTIMEO's, long enough for a writer that
+         * a loaded machine starts late (100 ms made the native run 1) */
+        set_timeo(q[0], SO_RCVTIMEO, 5000);
         struct timespec t30 = {0, 30000000};
         struct later l = {q[1], 60};
         pthread_create(&t, NULL, write_later, &l);
