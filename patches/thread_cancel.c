@@ -188,16 +188,26 @@ void gth_testcancel(void)
 
 /* ---- what the hub and gp_enter call --------------------------------------- */
 
+/* The signals handed to the running greenlet: process-directed ones from
+ * the hub, then its own (pthread_kill). Also hub_deliver_hook: at a point
+ * that is no call (GEVENT_PREEMPT's signal), the signals only. */
+static void deliver_signals(void)
+{
+    gl_t *g = hub_tls.cur;
+    struct gth *th = g->local;
+    if (g->sigq) gp_sig_run(g);
+    if (th && th->sigpending) gth_deliver(th);
+}
+
 void gp_pending(int id)
 {
     gl_t *g = hub_tls.cur;
     struct gth *th = g->local;
-    if (g->sigq) gp_sig_run(g); /* process-directed, handed over by the hub */
+    deliver_signals();
     if (!th) {
         g->pending = 0;
         return;
     }
-    if (th->sigpending) gth_deliver(th);
     /* Only at cancellation points, even for asynchronous cancellation: any
      * other call may come from a runtime (a sanitizer asks for the thread's
      * attributes) in a state where unwinding would be wrong. */
@@ -247,26 +257,17 @@ static int intr_hook(int code)
     return restarts(g, id, restart) ? HUB_RESTART : EINTR;
 }
 
-/* hub_deliver_hook: the signals only, at a point that is no call */
-static void deliver_hook(void)
-{
-    gl_t *g = hub_tls.cur;
-    struct gth *th = g->local;
-    if (g->sigq) gp_sig_run(g);
-    if (th && th->sigpending) gth_deliver(th);
-}
-
 /* Also the signal patch's, when the thread patch is off. */
 void gp_intr_init(void)
 {
     hub_intr_hook = intr_hook;
-    hub_deliver_hook = deliver_hook;
+    hub_deliver_hook = deliver_signals;
 }
 
 void gp_init_thread(void)
 {
     hub_intr_hook = intr_hook;
-    hub_deliver_hook = deliver_hook;
+    hub_deliver_hook = deliver_signals;
     gth_futex_init();
     gth_timer_init();
     gth_thread_init();
